@@ -1,0 +1,70 @@
+"""Reading reports from disk and writing outputs safely."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+class InputError(Exception):
+    """An expected problem with one input file; the message is one line naming the file."""
+
+
+def decode_report(data: bytes, name: str) -> tuple[str, str]:
+    """Decode report bytes; returns (text, encoding).
+
+    Reports are UTF-8, but real-world ones also arrive as GB18030 (a superset of GBK and
+    GB2312), so that is tried second. Anything else is refused rather than guessed.
+    """
+    if not data:
+        raise InputError(f"{name}: empty file")
+    if b"\x00" in data[:4096]:
+        raise InputError(f"{name}: binary file (NUL bytes), not a text report")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as utf8_err:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise InputError(
+                f"{name}: not valid UTF-8 (byte {utf8_err.start}) nor GB18030"
+            ) from None
+        # GB18030 decodes almost any byte string; demand that the result looks like Chinese text.
+        cjk = sum("\u4e00" <= c <= "\u9fff" for c in text)
+        if cjk < 0.3 * len(text.strip() or "x"):
+            raise InputError(
+                f"{name}: not valid UTF-8 (byte {utf8_err.start}) and not Chinese GB18030 text"
+            ) from None
+        return text, "gb18030"
+
+
+def read_report(path: str | Path) -> tuple[str, str]:
+    """Read a report file; returns (text, encoding) or raises InputError."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory")
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise InputError(f"{path}: cannot read ({err.strerror})") from None
+    return decode_report(data, str(path))
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """Write via a temporary file in the same folder, then rename, so no reader sees half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
