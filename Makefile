@@ -1,0 +1,35 @@
+# Set-up and the project's named stages. Every target builds the virtual environment first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install test lint validate stats unk clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	# The local CPU build first: any other torch install path pulls gigabytes of CUDA wheels.
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests training
+
+validate: $(STAMP)
+	$(BIN)/fazhi annotations validate
+
+stats: $(STAMP)
+	$(BIN)/fazhi annotations stats
+
+unk: $(STAMP)
+	$(BIN)/fazhi corpus unk
+
+clean:
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache

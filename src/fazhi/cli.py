@@ -1,0 +1,246 @@
+"""The `fazhi` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+DEFAULT_GOLD = "annotations/gold.jsonl"
+DEFAULT_CORPUS = "corpus"
+DEFAULT_TOKENIZER = "../shared/models/ltp-tiny-electra-zh"
+
+
+def _load(args):
+    from fazhi.annotations.schema import read_jsonl
+    from fazhi.corpus import load_texts
+
+    return read_jsonl(args.gold), load_texts(args.corpus)
+
+
+def cmd_validate(args) -> int:
+    from fazhi.annotations.validate import validate
+
+    docs, texts = _load(args)
+    problems = []
+    for d in docs:
+        if d.doc_id not in texts:
+            problems.append(f"{d.doc_id}: not in {args.corpus}/index.csv")
+            continue
+        problems += validate(d, texts[d.doc_id])
+    missing = set(texts) - {d.doc_id for d in docs}
+    problems += [f"{m}: report has no gold annotation" for m in sorted(missing)]
+    for p in problems:
+        print(p)
+    n_ent = sum(len(d.entities) for d in docs)
+    n_sec = sum(len(d.sections) for d in docs)
+    print(f"{len(docs)} reports, {n_ent} entities, {n_sec} sections: "
+          f"{len(problems)} problem(s)", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def cmd_stats(args) -> int:
+    from fazhi.annotations.stats import entity_table, section_table
+
+    docs, _ = _load(args)
+    print("Entities per label per report\n")
+    print(entity_table(docs))
+    print("\nSections per part and topic\n")
+    print(section_table(docs))
+    return 0
+
+
+def cmd_show(args) -> int:
+    from fazhi.annotations.markup import render
+
+    docs, texts = _load(args)
+    doc = next((d for d in docs if d.doc_id.startswith(args.doc)), None)
+    if doc is None:
+        print(f"{args.gold}: no report {args.doc!r}", file=sys.stderr)
+        return 1
+    print(render(texts[doc.doc_id], doc))
+    return 0
+
+
+def _replace_docs(gold: str, new_docs) -> None:
+    from fazhi.annotations.schema import read_jsonl, write_jsonl
+
+    old = read_jsonl(gold) if Path(gold).exists() else []
+    replaced = {d.doc_id for d in new_docs}
+    merged = [d for d in old if d.doc_id not in replaced] + list(new_docs)
+    write_jsonl(gold, sorted(merged, key=lambda d: d.doc_id))
+
+
+def cmd_import_markup(args) -> int:
+    from fazhi.annotations.markup import MarkupError, parse
+    from fazhi.corpus import load_texts
+
+    texts = load_texts(args.corpus)
+    if args.doc not in texts:
+        print(f"{args.doc}: not in {args.corpus}/index.csv", file=sys.stderr)
+        return 1
+    marked = Path(args.file).read_text(encoding="utf-8")
+    try:
+        text, ann = parse(marked, args.doc, original=texts[args.doc])
+    except MarkupError as err:
+        print(f"{args.file}: {err}", file=sys.stderr)
+        return 1
+    if len(text) != len(texts[args.doc]):
+        print(f"{args.file}: covers {len(text)} of {len(texts[args.doc])} characters",
+              file=sys.stderr)
+        return 1
+    _replace_docs(args.gold, [ann])
+    print(f"{args.doc}: {len(ann.entities)} entities, {len(ann.sections)} sections → {args.gold}")
+    return 0
+
+
+def cmd_consistency(args) -> int:
+    from fazhi.annotations.consistency import find_inconsistencies
+
+    docs, texts = _load(args)
+    findings = find_inconsistencies(docs, texts)
+    for f in findings:
+        print(f)
+    print(f"{len(findings)} place(s) to review", file=sys.stderr)
+    return 0
+
+
+def cmd_export_doccano(args) -> int:
+    from fazhi.annotations.doccano import write_doccano
+
+    docs, texts = _load(args)
+    write_doccano(args.out, docs, texts)
+    print(f"{len(docs)} reports → {args.out}")
+    return 0
+
+
+def cmd_import_doccano(args) -> int:
+    from fazhi.annotations.doccano import read_doccano
+    from fazhi.corpus import load_texts
+
+    try:
+        docs = read_doccano(args.file, load_texts(args.corpus))
+    except (ValueError, KeyError, json.JSONDecodeError) as err:
+        print(f"{args.file}: {err}", file=sys.stderr)
+        return 1
+    _replace_docs(args.gold, docs)
+    print(f"{len(docs)} reports from {args.file} → {args.gold}")
+    return 0
+
+
+def cmd_export_docbin(args) -> int:
+    from fazhi.annotations.docbin import export_docbin
+
+    docs, texts = _load(args)
+    n = export_docbin(args.out, docs, texts, normalized=args.normalized)
+    print(f"{n} reports → {args.out}")
+    return 0
+
+
+def cmd_agree(args) -> int:
+    from fazhi.annotations.agreement import span_agreement
+    from fazhi.annotations.schema import read_jsonl
+
+    ranges = {}
+    for r in args.range or []:
+        doc, _, span = r.partition(":")
+        lo, _, hi = span.partition("-")
+        ranges[doc] = (int(lo), int(hi))
+    result = span_agreement(read_jsonl(args.a), read_jsonl(args.b), ranges)
+    print(f"{'label':<11} {'A':>5} {'B':>5} {'both':>5} {'F1':>6}")
+    for label, r in result.items():
+        print(f"{label:<11} {r['a']:>5} {r['b']:>5} {r['both']:>5} {r['f1']:>6.3f}")
+    return 0
+
+
+def cmd_unk(args) -> int:
+    from transformers import AutoTokenizer
+
+    from fazhi.corpus import load_texts
+    from fazhi.normalize import normalize
+
+    tok = AutoTokenizer.from_pretrained(args.tokenizer)
+    print(f"{'report':<22} {'tokens':>7} {'[UNK] before':>13} {'[UNK] after':>12}")
+    tot = [0, 0, 0, 0]
+    for doc_id, text in load_texts(args.corpus).items():
+        row = []
+        for t in (text, normalize(text).text):
+            ids = tok(t, add_special_tokens=False)["input_ids"]
+            row += [len(ids), ids.count(tok.unk_token_id)]
+        tot = [a + b for a, b in zip(tot, row)]
+        print(f"{doc_id:<22} {row[0]:>7} {row[1] / row[0]:>13.2%} {row[3] / row[2]:>12.2%}")
+    print(f"{'all':<22} {tot[0]:>7} {tot[1] / tot[0]:>13.2%} {tot[3] / tot[2]:>12.2%}")
+    return 0
+
+
+def cmd_normalize(args) -> int:
+    from fazhi.io import InputError, read_report
+    from fazhi.normalize import normalize
+
+    try:
+        text, encoding = read_report(args.file)
+    except InputError as err:
+        print(err, file=sys.stderr)
+        return 1
+    if encoding != "utf-8":
+        print(f"{args.file}: decoded as {encoding}", file=sys.stderr)
+    norm = normalize(text)
+    sys.stdout.write(norm.text)
+    for start, end, reason in norm.removed:
+        print(f"{args.file} {start}-{end}: removed ({reason}): {text[start:end]!r}", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="fazhi", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    ann = sub.add_parser("annotations", help="gold annotations: check, inspect, convert")
+    asub = ann.add_subparsers(dest="action", required=True)
+
+    def add(name, func, help_):
+        sp = asub.add_parser(name, help=help_)
+        sp.add_argument("--gold", default=DEFAULT_GOLD)
+        sp.add_argument("--corpus", default=DEFAULT_CORPUS)
+        sp.set_defaults(func=func)
+        return sp
+
+    add("validate", cmd_validate, "check offsets, labels, span edges and section coverage")
+    add("stats", cmd_stats, "entities per label per report, sections per part/topic")
+    add("consistency", cmd_consistency, "the same words treated differently: places to review")
+    add("show", cmd_show, "a report with inline markup").add_argument("doc")
+    sp = add("import-markup", cmd_import_markup, "read a report's edited markup into the gold")
+    sp.add_argument("doc")
+    sp.add_argument("file")
+    add("export-doccano", cmd_export_doccano, "write doccano JSONL").add_argument("out")
+    add("import-doccano", cmd_import_doccano, "read doccano JSONL into the gold").add_argument("file")
+    sp = add("export-docbin", cmd_export_docbin, "write a spaCy DocBin")
+    sp.add_argument("out")
+    sp.add_argument("--normalized", action="store_true", help="Docs over the normalised text")
+    sp = asub.add_parser("agree", help="span F1 per label between two annotation passes")
+    sp.add_argument("a")
+    sp.add_argument("b")
+    sp.add_argument("--range", action="append", help="DOC:START-END, the stretch both annotated")
+    sp.set_defaults(func=cmd_agree)
+
+    corp = sub.add_parser("corpus", help="the report corpus")
+    csub = corp.add_subparsers(dest="action", required=True)
+    sp = csub.add_parser("unk", help="[UNK] rate of the encoder's tokenizer before/after normalisation")
+    sp.add_argument("--corpus", default=DEFAULT_CORPUS)
+    sp.add_argument("--tokenizer", default=DEFAULT_TOKENIZER)
+    sp.set_defaults(func=cmd_unk)
+
+    sp = sub.add_parser("normalize", help="print a report's normalised text; removals to stderr")
+    sp.add_argument("file")
+    sp.set_defaults(func=cmd_normalize)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,54 @@
+"""Reports are read as UTF-8 or GB18030; anything else is refused with the file's name."""
+
+import pytest
+
+from fazhi.io import InputError, atomic_write_text, read_report
+
+REPORT = "2022年,区司法局办理行政复议案件319件。\n"
+
+
+def test_utf8_report_is_read_as_is(tmp_path):
+    p = tmp_path / "r.txt"
+    p.write_text(REPORT, encoding="utf-8")
+    assert read_report(p) == (REPORT, "utf-8")
+
+
+def test_gb18030_report_is_detected_and_decoded(tmp_path):
+    p = tmp_path / "r.txt"
+    p.write_bytes(REPORT.encode("gb18030"))
+    assert read_report(p) == (REPORT, "gb18030")
+
+
+def test_utf8_byte_order_mark_is_dropped(tmp_path):
+    p = tmp_path / "r.txt"
+    p.write_bytes(b"\xef\xbb\xbf" + REPORT.encode("utf-8"))
+    assert read_report(p)[0] == REPORT
+
+
+@pytest.mark.parametrize("content, problem", [
+    (b"", "empty file"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file"),
+    (bytes(range(0x80, 0x100)) * 4, "not valid UTF-8"),
+])
+def test_bad_input_gets_one_line_naming_the_file(tmp_path, content, problem):
+    p = tmp_path / "bad.txt"
+    p.write_bytes(content)
+    with pytest.raises(InputError) as err:
+        read_report(p)
+    message = str(err.value)
+    assert str(p) in message and problem in message and "\n" not in message
+
+
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        read_report(tmp_path / "nope.txt")
+
+
+def test_atomic_write_leaves_no_partial_file(tmp_path):
+    target = tmp_path / "out" / "gold.jsonl"
+    atomic_write_text(target, "first\n")
+
+    with pytest.raises(UnicodeEncodeError):  # fails midway, after the temp file exists
+        atomic_write_text(target, "second " + "\ud800")
+    assert target.read_text() == "first\n"
+    assert [p.name for p in target.parent.iterdir()] == ["gold.jsonl"]
