@@ -2,9 +2,8 @@
 
 import pytest
 
-from fazhi.corpus import load_index
-
 from conftest import ROOT, SHARED
+from fazhi.corpus import load_index
 
 
 def test_index_lists_four_reports_with_metadata():

@@ -6,9 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fazhi.normalize import normalize, to_simplified, _apply, Normalized
-
 from conftest import ENCODER
+from fazhi.normalize import Normalized, _apply, normalize, to_simplified
 
 
 def test_traditional_becomes_simplified_with_one_to_one_offsets():
@@ -143,3 +142,17 @@ def test_whole_corpus_maps_back_exactly(corpus_texts):
             s, e = n.to_original(a, b)
             back = n.to_normalized(s, e)
             assert back[0] <= a and back[1] >= b and n.to_original(*back) == (s, e)
+
+
+def test_the_project_config_states_the_defaults():
+    from conftest import ROOT
+    from fazhi.normalize import NormalizerConfig
+
+    assert NormalizerConfig.from_toml(ROOT / "configs" / "default.toml") == NormalizerConfig()
+
+
+def test_unknown_settings_are_refused():
+    from fazhi.normalize import NormalizerConfig
+
+    with pytest.raises(ValueError, match="unknown"):
+        NormalizerConfig.from_dict({"fold_widht": False})

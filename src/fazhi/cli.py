@@ -176,8 +176,9 @@ def cmd_unk(args) -> int:
 
 def cmd_normalize(args) -> int:
     from fazhi.io import InputError, read_report
-    from fazhi.normalize import normalize
+    from fazhi.normalize import NormalizerConfig, normalize
 
+    config = NormalizerConfig.from_toml(args.config) if args.config else None
     try:
         text, encoding = read_report(args.file)
     except InputError as err:
@@ -185,7 +186,7 @@ def cmd_normalize(args) -> int:
         return 1
     if encoding != "utf-8":
         print(f"{args.file}: decoded as {encoding}", file=sys.stderr)
-    norm = normalize(text)
+    norm = normalize(text, config)
     sys.stdout.write(norm.text)
     for start, end, reason in norm.removed:
         print(f"{args.file} {start}-{end}: removed ({reason}): {text[start:end]!r}", file=sys.stderr)
@@ -233,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("normalize", help="print a report's normalised text; removals to stderr")
     sp.add_argument("file")
+    sp.add_argument("--config", help="a project config with a [normalize] table")
     sp.set_defaults(func=cmd_normalize)
     return p
 

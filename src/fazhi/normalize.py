@@ -44,6 +44,26 @@ class NormalizerConfig:
     boilerplate: tuple[str, ...] = DEFAULT_BOILERPLATE
     repair_artefacts: bool = True
 
+    @classmethod
+    def from_dict(cls, cfg: dict) -> NormalizerConfig:
+        unknown = set(cfg) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"unknown normaliser settings: {sorted(unknown)}")
+        if cfg.get("to_simplified", "auto") not in ("auto", "always", "never"):
+            raise ValueError("to_simplified must be auto, always or never")
+        cfg = dict(cfg)
+        if "boilerplate" in cfg:
+            cfg["boilerplate"] = tuple(cfg["boilerplate"])
+        return cls(**cfg)
+
+    @classmethod
+    def from_toml(cls, path, section: str = "normalize") -> NormalizerConfig:
+        """Read the `[normalize]` table of a project config (see configs/)."""
+        import tomllib
+
+        with open(path, "rb") as f:
+            return cls.from_dict(tomllib.load(f).get(section, {}))
+
 
 @dataclass
 class Normalized:

@@ -23,10 +23,8 @@ def span_agreement(a: list[DocAnnotation], b: list[DocAnnotation],
             continue
         lo, hi = (ranges or {}).get(db.doc_id, (0, float("inf")))
 
-        def inside(ents):
-            return {(e.start, e.end, e.label) for e in ents if lo <= e.start and e.end <= hi}
-
-        sa, sb = inside(da.entities), inside(db.entities)
+        sa, sb = ({(e.start, e.end, e.label) for e in ents if lo <= e.start and e.end <= hi}
+                  for ents in (da.entities, db.entities))
         for label in ENTITY_LABELS:
             xa = {s for s in sa if s[2] == label}
             xb = {s for s in sb if s[2] == label}

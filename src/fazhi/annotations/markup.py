@@ -15,6 +15,7 @@ that removing the markup gives the original text exactly, so an edit cannot move
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from fazhi.annotations.schema import DocAnnotation, Entity, Section
 from fazhi.labels import ENTITY_LABELS, PARTS, TOPICS
@@ -152,8 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) not in (2, 3):
         print("usage: python -m fazhi.annotations.markup ORIGINAL.txt MARKED.txt [OFFSET]")
         return 2
-    original = open(args[0], encoding="utf-8").read()
-    marked = open(args[1], encoding="utf-8").read()
+    original = Path(args[0]).read_text(encoding="utf-8")
+    marked = Path(args[1]).read_text(encoding="utf-8")
     offset = int(args[2]) if len(args) == 3 else 0
     try:
         text, ann = parse(marked, original=original, offset=offset)
