@@ -13,10 +13,11 @@ def test_utf8_report_is_read_as_is(tmp_path):
     assert read_report(p) == (REPORT, "utf-8")
 
 
-def test_gb18030_report_is_detected_and_decoded(tmp_path):
+def test_gb18030_report_is_detected_decoded_and_said_so(tmp_path, caplog):
     p = tmp_path / "r.txt"
     p.write_bytes(REPORT.encode("gb18030"))
     assert read_report(p) == (REPORT, "gb18030")
+    assert f"{p}: not UTF-8; decoded as GB18030" in caplog.text
 
 
 def test_utf8_byte_order_mark_is_dropped(tmp_path):

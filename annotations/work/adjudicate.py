@@ -1,13 +1,13 @@
 """Adjudication of the first-pass annotations (annotations/work/*.marked.txt) into the gold.
 
 Each edit below is a decision taken by reading the passage (recorded with its rule in
-annotations/GUIDELINES.md); the mechanical sweep at the end applies a decided rule to
+annotations/GUIDELINES.md); the two mechanical sweeps at the end apply decided rules to
 every span they concern and print what they changed. Run by build_gold.sh.
 """
 
 import sys
 
-from fazhi.annotations.schema import Entity, read_jsonl, write_jsonl
+from fazhi.annotations.schema import Entity, Section, read_jsonl, write_jsonl
 from fazhi.corpus import load_texts
 
 GOLD = "annotations/gold.jsonl"
@@ -100,5 +100,15 @@ for key, d in docs.items():
             print(f"quotes in: {key} {x.text}", file=sys.stderr)
         fixed.append(x)
     d.entities = fixed
+
+# Sweep 2: a dash bullet's heading starts at its dash, as 一是 and (一) headings start at
+# their numbering (the 004 chunks disagreed).
+for key, d in docs.items():
+    t = text_of(key)
+    for k, sec in enumerate(d.sections):
+        if sec.heading and sec.heading[0] == sec.start + 2 and t[sec.start:sec.start + 2] == "——":
+            d.sections[k] = Section(sec.start, sec.end, sec.part, sec.topic,
+                                    (sec.start, sec.heading[1]))
+            print(f"dash into heading: {key} {t[sec.start:sec.heading[1]]}", file=sys.stderr)
 
 write_jsonl(GOLD, sorted(docs.values(), key=lambda d: d.doc_id))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from pathlib import Path
+
+log = logging.getLogger("fazhi")
 
 
 class InputError(Exception):
@@ -52,7 +55,10 @@ def read_report(path: str | Path) -> tuple[str, str]:
         data = path.read_bytes()
     except OSError as err:
         raise InputError(f"{path}: cannot read ({err.strerror})") from None
-    return decode_report(data, str(path))
+    text, encoding = decode_report(data, str(path))
+    if encoding != "utf-8":
+        log.warning("%s: not UTF-8; decoded as %s", path, encoding.upper())
+    return text, encoding
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
