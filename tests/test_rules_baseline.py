@@ -1,0 +1,242 @@
+"""The rules-and-gazetteers baseline tagger (training/baselines/rules.py).
+
+Sentences are written in review markup, `[LABEL text]`, on already normalised text
+(「」 quotes, half-width ASCII), so each test reads as the tagging it expects.
+"""
+
+import itertools
+import re
+
+import pytest
+from training.baselines.rules import RuleTagger, resolve, span_scores
+
+from fazhi.data import Example
+from fazhi.normalize import Normalized
+
+MARK = re.compile(r"\[([A-Z]+) ([^\[\]]+)\]")
+
+
+def parse(marked: str) -> tuple[str, list[tuple[int, int, str]]]:
+    text, spans, pos = [], [], 0
+    for m in MARK.finditer(marked):
+        text.append(marked[pos:m.start()])
+        start = sum(map(len, text))
+        text.append(m.group(2))
+        spans.append((start, start + len(m.group(2)), m.group(1)))
+        pos = m.end()
+    text.append(marked[pos:])
+    return "".join(text), spans
+
+
+def example(marked: str, doc_id: str = "t") -> Example:
+    text, spans = parse(marked)
+    norm = Normalized(text, text, list(range(len(text))), list(range(1, len(text) + 1)))
+    return Example(doc_id, norm, spans, gold=None)
+
+
+def tagged(tagger: RuleTagger, marked: str, label: str | None = None) -> tuple[set, set]:
+    """(predicted, expected) spans of one label (all labels when None)."""
+    text, gold = parse(marked)
+    pred = tagger.predict(text)
+    keep = (lambda s: s[2] == label) if label else (lambda s: True)
+    return {s for s in pred if keep(s)}, {s for s in gold if keep(s)}
+
+
+@pytest.fixture
+def untrained():
+    return RuleTagger()
+
+
+# --- REGULATION -----------------------------------------------------------------------------
+
+def test_a_bracketed_title_is_tagged_without_its_brackets(untrained):
+    pred, gold = tagged(untrained, "贯彻落实《[REGULATION 北京市优化营商环境条例]》,持续优化营商环境。",
+                        "REGULATION")
+    assert pred == gold
+
+
+def test_a_title_nested_in_a_title_stays_inside_the_outer_one(untrained):
+    pred, gold = tagged(
+        untrained, "印发《[REGULATION 朝阳区落实〈「健康朝阳2030」规划纲要〉实施方案]》(朝政发〔2020〕1号)。")
+    assert pred == gold
+
+
+def test_an_unbracketed_law_after_a_governing_verb_leaves_the_verb_and_its_attribute_out(
+        untrained):
+    pred, gold = tagged(untrained, "组织执法人员落实新修订[REGULATION 行政处罚法],规范执法行为。",
+                        "REGULATION")
+    assert pred == gold
+
+
+def test_an_unbracketed_title_ends_before_deng(untrained):
+    pred, gold = tagged(untrained, "推进[REGULATION 数字经济促进条例]等重要立法。", "REGULATION")
+    assert pred == gold
+
+
+def test_words_ending_in_fa_that_name_no_law_are_not_titles(untrained):
+    pred, _ = tagged(untrained, "深入贯彻习近平法治思想,落实严格规范公正文明执法。", "REGULATION")
+    assert pred == set()
+
+
+# --- INDICATOR ------------------------------------------------------------------------------
+
+def test_numbers_keep_their_unit_and_the_bound_words_touching_them(untrained):
+    marked = ("全年办理案件[INDICATOR 1.9万余件],[INDICATOR 90%以上]事项网上可办,"
+              "新开办企业[INDICATOR 最快20分钟]办结,[INDICATOR 15个工作日内]报送,"
+              "发现率增长[INDICATOR 19.72个百分点],[INDICATOR 近三分之一]的争议,"
+              "实行[INDICATOR 7*24小时]值班,开展[INDICATOR 四次]培训。")
+    pred, gold = tagged(untrained, marked, "INDICATOR")
+    assert pred == gold
+
+
+def test_verbs_before_a_number_stay_outside_it(untrained):
+    pred, gold = tagged(untrained, "罚没款超过[INDICATOR 523.58万元],共计[INDICATOR 30多家]单位。",
+                        "INDICATOR")
+    assert pred == gold
+
+
+def test_dates_ordinals_and_numbers_inside_names_are_not_indicators(untrained):
+    text = "2022年6月5日,第三次会议研究「6+4」一体化监管和12345热线,推进「十四五」规划,位居第一。"
+    assert [s for s in untrained.predict(text) if s[2] == "INDICATOR"] == []
+
+
+def test_a_count_that_is_part_of_a_name_is_not_an_indicator(untrained):
+    pred, _ = tagged(untrained, "严格落实三项制度。", "INDICATOR")
+    assert pred == set()
+
+
+def test_units_seen_in_training_are_learned():
+    train = [example("年均浓度为[INDICATOR 39微克/立方米],下降[INDICATOR 9.3%]。")]
+    sentence = "二氧化氮浓度为[INDICATOR 33微克/立方米]。"
+    assert tagged(RuleTagger(), sentence, "INDICATOR")[0] == set()
+    pred, gold = tagged(RuleTagger().fit(train), sentence, "INDICATOR")
+    assert pred == gold
+
+
+# --- ORG ------------------------------------------------------------------------------------
+
+def test_an_organisation_seen_in_training_is_tagged_in_new_text():
+    train = [example("主动服务[ORG 欧梯克]、[ORG 伟星管业]等重点企业。")]
+    sentence = "组织[ORG 伟星管业]开展合规培训。"
+    assert tagged(RuleTagger(), sentence, "ORG")[0] == set()
+    pred, gold = tagged(RuleTagger().fit(train), sentence, "ORG")
+    assert pred == gold
+
+
+def test_place_anchored_names_with_an_organisation_suffix_are_orgs(untrained):
+    # 朝阳区 opens clauses again and again, so the tagger reads it as a place name.
+    marked = ("朝阳区坚持依法行政。[ORG 区司法局]会同[ORG 朝阳区市场监管局]检查,报[ORG 市政府]备案。"
+              "朝阳区组织培训,朝阳区推动落实。")
+    pred, gold = tagged(untrained, marked, "ORG")
+    assert pred == gold
+
+
+def test_bodies_that_are_parties_of_a_mechanism_stay_outside_it(untrained):
+    pred, gold = tagged(untrained,
+                        "建立[ORG 区水务局]与[ORG 区城管执法局][MEASURE 协同执法机制],厘清职责。")
+    assert pred == gold
+
+
+def test_bodies_written_together_are_separate_spans(untrained):
+    pred, gold = tagged(untrained, "2020年,[ORG 区委]、[ORG 区政府]高度重视。", "ORG")
+    assert pred == gold
+
+
+def test_organisations_naming_a_meeting_or_a_post_are_not_tagged():
+    train = [example("[ORG 区政府]审议通过,报[ORG 区委]同意。")]
+    tagger = RuleTagger().fit(train)
+    for sentence in ("召开区政府常务会议9次。", "区委书记、区长进行动员部署。", "区人大代表视察。"):
+        assert [s for s in tagger.predict(sentence) if s[2] == "ORG"] == [], sentence
+
+
+def test_a_level_that_closes_a_word_starts_no_organisation(untrained):
+    pred, _ = tagged(untrained, "全市政府系统和各区政府加强社区居委会建设。", "ORG")
+    assert pred == set()
+
+
+# --- MEASURE --------------------------------------------------------------------------------
+
+def test_a_quoted_name_with_its_head_noun_keeps_the_quotation_marks(untrained):
+    pred, gold = tagged(untrained, "深化[MEASURE 「证照分离」改革],建成[MEASURE 「朝阳通」公共服务平台]。",
+                        "MEASURE")
+    assert pred == gold
+
+
+def test_a_quoted_name_before_a_generic_de_moshi_is_only_the_quotation(untrained):
+    pred, gold = tagged(untrained, "采取[MEASURE 「一街乡一对策」]的模式开展工作。", "MEASURE")
+    assert pred == gold
+
+
+def test_a_named_measure_after_a_governing_verb_leaves_the_verb_out(untrained):
+    pred, gold = tagged(untrained, "深化[MEASURE 行政审批制度改革],精简事项。", "MEASURE")
+    assert pred == gold
+
+
+def test_two_measures_with_their_own_head_nouns_are_two_spans(untrained):
+    pred, gold = tagged(untrained, "落实[MEASURE 市场准入负面清单]和[MEASURE 新增产业禁限目录制度]。",
+                        "MEASURE")
+    assert pred == gold
+
+
+def test_a_measure_seen_in_training_is_tagged_wherever_it_recurs():
+    train = [example("健全[MEASURE 接诉即办]诉求分类处理机制,推动[MEASURE 接诉即办]提质。")]
+    pred, gold = tagged(RuleTagger().fit(train), "全市以[MEASURE 接诉即办]为抓手。", "MEASURE")
+    assert pred == gold
+
+
+def test_a_surface_mostly_untagged_in_training_is_not_learned():
+    train = [example("推进[MEASURE 信用监管]。加强信用监管。信用监管覆盖全区。做好信用监管。")]
+    assert "信用监管" not in RuleTagger().fit(train).gazetteer
+    train = [example("推进[MEASURE 信用监管]。深化[MEASURE 信用监管]。信用监管覆盖全区。")]
+    assert RuleTagger().fit(train).gazetteer["信用监管"] == "MEASURE"
+
+
+# --- overlaps -------------------------------------------------------------------------------
+
+def test_overlaps_resolve_to_the_longer_span_then_by_label_priority():
+    cands = [(0, 8, "REGULATION", 1), (0, 3, "ORG", 0), (4, 6, "INDICATOR", 1),
+             (10, 14, "INDICATOR", 1), (10, 14, "MEASURE", 1), (13, 16, "ORG", 1)]
+    assert resolve(cands) == [(0, 8, "REGULATION"), (10, 14, "MEASURE")]
+
+
+def test_a_span_learned_in_training_beats_a_pattern_of_the_same_extent():
+    assert resolve([(0, 4, "REGULATION", 1), (0, 4, "MEASURE", 0)]) == [(0, 4, "MEASURE")]
+
+
+def test_an_organisation_and_a_year_inside_a_title_give_way_to_the_title(untrained):
+    pred, gold = tagged(untrained, "落实《[REGULATION 市政府2022年立法工作计划]》。")
+    assert pred == gold
+
+
+def test_predictions_never_overlap_on_a_real_report():
+    from fazhi.data import load_examples
+
+    examples = load_examples()
+    tagger = RuleTagger().fit(examples[1:])
+    spans = tagger.predict(examples[0].text)
+    assert spans == sorted(spans)
+    assert all(e1 <= s2 for (_, e1, _), (s2, _, _) in itertools.pairwise(spans))
+
+
+# --- persistence and scoring ----------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["rules.json", "model_dir"])
+def test_a_tagger_read_back_from_disk_tags_as_the_saved_one(tmp_path, name):
+    train = [example("主动服务[ORG 欧梯克]。深化[MEASURE 接诉即办]改革,办理[INDICATOR 39微克/立方米]。"),
+             example("推进[MEASURE 「一次办」],[MEASURE 「网上办」]事项[INDICATOR 81项]。")]
+    tagger = RuleTagger(min_precision=0.4).fit(train)
+    tagger.to_disk(tmp_path / name)
+    loaded = RuleTagger().from_disk(tmp_path / name)
+    text = "欧梯克推行「马上办」和接诉即办,浓度33微克/立方米。"
+    assert loaded.predict(text) == tagger.predict(text)
+    assert loaded.gazetteer == tagger.gazetteer and loaded.min_precision == 0.4
+
+
+def test_span_scores_count_only_exact_start_end_and_label():
+    gold = [(0, 3, "ORG"), (5, 8, "MEASURE")]
+    pred = [(0, 3, "ORG"), (5, 7, "MEASURE"), (9, 10, "INDICATOR")]
+    scores = span_scores(gold, pred)
+    assert scores["ORG"]["f1"] == 1.0
+    assert scores["MEASURE"]["tp"] == 0
+    assert scores["micro"]["p"] == pytest.approx(1 / 3)
+    assert scores["micro"]["r"] == pytest.approx(1 / 2)
