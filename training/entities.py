@@ -133,8 +133,8 @@ def load_base(cfg: EntityTrainConfig, base_path: str):
     from transformers import AutoConfig, AutoModelForTokenClassification, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(base_path)
-    kwargs = dict(num_labels=len(BIO_LABELS), id2label=dict(enumerate(BIO_LABELS)),
-                  label2id=LABEL2ID)
+    kwargs = {"num_labels": len(BIO_LABELS), "id2label": dict(enumerate(BIO_LABELS)),
+              "label2id": LABEL2ID}
     if cfg.pretrained:
         model = AutoModelForTokenClassification.from_pretrained(
             base_path, ignore_mismatched_sizes=True, **kwargs)

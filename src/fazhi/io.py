@@ -9,6 +9,16 @@ from pathlib import Path
 
 log = logging.getLogger("fazhi")
 
+try:  # Python 3.11+; the tomli backport on 3.10
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover
+    import tomli as tomllib
+
+
+def load_toml(path: str | Path) -> dict:
+    with open(path, "rb") as f:
+        return tomllib.load(f)
+
 
 class InputError(Exception):
     """An expected problem with one input file; the message is one line naming the file."""

@@ -59,8 +59,7 @@ class NormalizerConfig:
     @classmethod
     def from_toml(cls, path, section: str = "normalize") -> NormalizerConfig:
         """Read the `[normalize]` table of a project config (see configs/)."""
-        import tomllib
-
+        
         with open(path, "rb") as f:
             return cls.from_dict(tomllib.load(f).get(section, {}))
 
