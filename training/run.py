@@ -15,7 +15,6 @@ import sys
 import time
 from pathlib import Path
 
-
 from fazhi.data import Example, load_examples
 from fazhi.normalize import NormalizerConfig
 from training.entities import EntityTrainConfig, train_entity_tagger

@@ -59,9 +59,9 @@ class NormalizerConfig:
     @classmethod
     def from_toml(cls, path, section: str = "normalize") -> NormalizerConfig:
         """Read the `[normalize]` table of a project config (see configs/)."""
-        
-        with open(path, "rb") as f:
-            return cls.from_dict(tomllib.load(f).get(section, {}))
+        from fazhi.io import load_toml
+
+        return cls.from_dict(load_toml(path).get(section, {}))
 
 
 @dataclass
