@@ -8,7 +8,6 @@ import pytest
 import torch
 import transformers
 
-from conftest import ENCODER, SHARED
 from fazhi.base_model import (
     LTP_TINY,
     LTP_TINY_WHEEL,
@@ -17,6 +16,8 @@ from fazhi.base_model import (
     rebuild_ltp_tiny,
     resolve_base_model,
 )
+
+from conftest import ENCODER, SHARED
 
 SIZES = {"vocab_size": 12, "embedding_size": 8, "hidden_size": 16, "num_hidden_layers": 1,
          "num_attention_heads": 2, "intermediate_size": 32, "hidden_act": "gelu",

@@ -2,8 +2,9 @@
 
 import json
 
-from conftest import ROOT
 from fazhi.cli import main
+
+from conftest import ROOT
 
 
 def run(capsys, *args):

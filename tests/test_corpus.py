@@ -2,8 +2,9 @@
 
 import pytest
 
-from conftest import ROOT, SHARED
 from fazhi.corpus import load_index
+
+from conftest import ROOT, SHARED
 
 
 def test_index_lists_four_reports_with_metadata():

@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ENCODER
 from fazhi.normalize import Normalized, _apply, normalize, to_simplified
+
+from conftest import ENCODER
 
 
 def test_traditional_becomes_simplified_with_one_to_one_offsets():
@@ -145,8 +146,9 @@ def test_whole_corpus_maps_back_exactly(corpus_texts):
 
 
 def test_the_project_config_states_the_defaults():
-    from conftest import ROOT
     from fazhi.normalize import NormalizerConfig
+
+    from conftest import ROOT
 
     assert NormalizerConfig.from_toml(ROOT / "configs" / "default.toml") == NormalizerConfig()
 

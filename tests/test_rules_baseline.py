@@ -8,10 +8,10 @@ import itertools
 import re
 
 import pytest
-from training.baselines.rules import RuleTagger, resolve, span_scores
 
 from fazhi.data import Example
 from fazhi.normalize import Normalized
+from training.baselines.rules import RuleTagger, resolve, span_scores
 
 MARK = re.compile(r"\[([A-Z]+) ([^\[\]]+)\]")
 

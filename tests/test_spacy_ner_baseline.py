@@ -1,6 +1,9 @@
 import itertools
 
 import spacy
+
+from fazhi.data import Example
+from fazhi.normalize import normalize
 from training.baselines.spacy_ner import (
     chunk_bounds,
     make_docs,
@@ -8,9 +11,6 @@ from training.baselines.spacy_ner import (
     span_scores,
     train_spacy_ner,
 )
-
-from fazhi.data import Example
-from fazhi.normalize import normalize
 
 
 def example(doc_id: str, text: str, surfaces: dict[str, str]) -> Example:

@@ -1,0 +1,124 @@
+"""The transformer entity tagger: word pieces ↔ characters, windows, and a tiny training run."""
+
+import numpy as np
+import pytest
+
+from fazhi.data import Example, bio_spans, char_bio
+from fazhi.entity_tagger import EntityTagger, decode, merge_windows, piece_labels, windows
+from fazhi.normalize import normalize
+
+from conftest import ENCODER
+
+TEXT = "区司法局办理行政复议案件13992件,深化「证照分离」改革,落实行政处罚法,占98.65%。"
+
+
+def spans_of(text, *surfaces_labels):
+    return [(text.index(s), text.index(s) + len(s), lab) for s, lab in surfaces_labels]
+
+
+GOLD = spans_of(TEXT, ("区司法局", "ORG"), ("13992件", "INDICATOR"),
+                ("「证照分离」改革", "MEASURE"), ("行政处罚法", "REGULATION"),
+                ("98.65%", "INDICATOR"))
+
+
+def test_iob2_round_trip_on_characters():
+    assert bio_spans(char_bio(len(TEXT), GOLD)) == GOLD
+
+
+def test_a_stray_inside_tag_starts_an_entity_rather_than_vanishing():
+    assert bio_spans(["O", "I-ORG", "I-ORG", "B-MEASURE", "I-ORG"]) == [
+        (1, 3, "ORG"), (3, 4, "MEASURE"), (4, 5, "ORG")]
+
+
+def test_windows_cover_every_piece_and_end_flush():
+    assert windows(5, 10, 4) == [(0, 5)]
+    ws = windows(23, 10, 6)
+    assert ws[0] == (0, 10) and ws[-1] == (13, 23)
+    covered = set().union(*(range(s, e) for s, e in ws))
+    assert covered == set(range(23))
+    assert all(e - s == 10 for s, e in ws)
+
+
+def test_each_piece_takes_the_window_where_it_is_most_central():
+    a = np.tile([1.0, 0.0], (6, 1))   # window over pieces 0-5 votes label 0
+    b = np.tile([0.0, 1.0], (6, 1))   # window over pieces 4-9 votes label 1
+    merged = merge_windows([(0, a), (4, b)], 10)
+    # Piece 4 is 1 from a's edge and 0 from b's: a wins. Piece 5 is a's last: b wins.
+    assert merged.argmax(1).tolist() == [0, 0, 0, 0, 0, 1, 1, 1, 1, 1]
+
+
+def test_grouped_digits_decode_to_whole_character_spans():
+    # 13992件 is three pieces: 139 ##92 件
+    offsets = [(0, 2), (2, 5), (5, 7), (7, 8)]
+    tags = ["O", "B-INDICATOR", "I-INDICATOR", "I-INDICATOR"]
+    assert decode(tags, offsets) == [(2, 8, "INDICATOR")]
+
+
+@pytest.fixture(scope="module")
+def encoder_tokenizer():
+    if not ENCODER.exists():
+        pytest.skip("needs ../shared/models")
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(ENCODER))
+
+
+def test_labels_align_on_grouped_digits_and_quotes(encoder_tokenizer):
+    from fazhi.entity_tagger import encode
+
+    enc = encode(TEXT, encoder_tokenizer)
+    labels = piece_labels(enc.offsets, char_bio(len(TEXT), GOLD))
+    pieces = [TEXT[a:b] for a, b in enc.offsets]
+    by_piece = dict(zip(pieces, labels))
+    assert pieces[pieces.index("139"):pieces.index("139") + 3] == ["139", "92", "件"]
+    assert by_piece["139"] == "B-INDICATOR" and by_piece["92"] == "I-INDICATOR"
+    assert by_piece["「"] == "B-MEASURE" and by_piece["」"] == "I-MEASURE"
+    assert decode(labels, enc.offsets) == GOLD
+
+
+def test_no_gold_entity_edge_falls_inside_a_word_piece(encoder_tokenizer):
+    from fazhi.data import load_examples
+    from fazhi.entity_tagger import encode
+
+    from conftest import ROOT
+
+    for ex in load_examples(ROOT / "corpus", ROOT / "annotations" / "gold.jsonl"):
+        enc = encode(ex.text, encoder_tokenizer)
+        starts = {a for a, _ in enc.offsets}
+        ends = {b for _, b in enc.offsets}
+        assert all(s in starts and e in ends for s, e, _ in ex.entities), ex.doc_id
+
+
+@pytest.fixture(scope="module")
+def tiny_base(tmp_path_factory):
+    """A tiny randomly initialised BERT with a vocabulary of the test text's characters."""
+    from transformers import BertConfig, BertForTokenClassification, BertTokenizerFast
+
+    path = tmp_path_factory.mktemp("tiny-base")
+    chars = sorted(set(TEXT) | set("0123456789"))
+    (path / "vocab.txt").write_text("\n".join(
+        ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars]) + "\n", encoding="utf-8")
+    BertTokenizerFast(str(path / "vocab.txt")).save_pretrained(path)
+    config = BertConfig(vocab_size=len(chars) + 5, hidden_size=32, num_hidden_layers=1,
+                        num_attention_heads=2, intermediate_size=64, max_position_embeddings=64)
+    BertForTokenClassification(config).save_pretrained(path)
+    return str(path)
+
+
+def test_a_few_training_steps_give_a_tagger_that_saves_and_loads(tiny_base, tmp_path):
+    from fazhi.annotations.schema import DocAnnotation
+    from training.entities import EntityTrainConfig, train_entity_tagger
+
+    norm = normalize(TEXT * 3)
+    gold = [(s + k * len(TEXT), e + k * len(TEXT), lab) for k in range(3) for s, e, lab in GOLD]
+    ex = Example("tiny", norm, gold, DocAnnotation("tiny"))
+    cfg = EntityTrainConfig(max_steps=4, batch_size=2, train_window=20, train_stride=15,
+                            window=30, stride=20, learning_rate=1e-3, dev_fraction=0.2)
+    result = train_entity_tagger([ex], cfg, tiny_base, progress=False)
+    assert 1 <= len(result.history) and result.history[-1]["steps"] <= 4
+    spans = result.tagger.predict([ex.text, ""])
+    assert spans[1] == []
+    assert all(0 <= s < e <= len(ex.text) for s, e, _ in spans[0])
+    result.tagger.save_pretrained(tmp_path / "ner")
+    again = EntityTagger.from_pretrained(tmp_path / "ner")
+    assert again.window == 30 and again.predict([ex.text]) == spans[:1]
