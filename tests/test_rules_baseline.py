@@ -1,4 +1,4 @@
-"""The rules-and-gazetteers baseline tagger (training/baselines/rules.py).
+"""The rules-and-gazetteers baseline tagger (src/fazhi/rules.py).
 
 Sentences are written in review markup, `[LABEL text]`, on already normalised text
 (「」 quotes, half-width ASCII), so each test reads as the tagging it expects.
@@ -11,7 +11,7 @@ import pytest
 
 from fazhi.data import Example
 from fazhi.normalize import Normalized
-from training.baselines.rules import RuleTagger, resolve, span_scores
+from fazhi.rules import RuleTagger, resolve
 
 MARK = re.compile(r"\[([A-Z]+) ([^\[\]]+)\]")
 
@@ -230,13 +230,3 @@ def test_a_tagger_read_back_from_disk_tags_as_the_saved_one(tmp_path, name):
     text = "欧梯克推行「马上办」和接诉即办,浓度33微克/立方米。"
     assert loaded.predict(text) == tagger.predict(text)
     assert loaded.gazetteer == tagger.gazetteer and loaded.min_precision == 0.4
-
-
-def test_span_scores_count_only_exact_start_end_and_label():
-    gold = [(0, 3, "ORG"), (5, 8, "MEASURE")]
-    pred = [(0, 3, "ORG"), (5, 7, "MEASURE"), (9, 10, "INDICATOR")]
-    scores = span_scores(gold, pred)
-    assert scores["ORG"]["f1"] == 1.0
-    assert scores["MEASURE"]["tp"] == 0
-    assert scores["micro"]["p"] == pytest.approx(1 / 3)
-    assert scores["micro"]["r"] == pytest.approx(1 / 2)

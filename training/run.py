@@ -49,7 +49,7 @@ def fold_systems(cfg: dict, base_path: str, systems: tuple[str, ...]):
         return result.tagger.predict, result
 
     def rules(train):
-        from training.baselines.rules import RuleTagger
+        from fazhi.rules import RuleTagger
 
         tagger = RuleTagger().fit(train)
         return (lambda texts: [tagger.predict(t) for t in texts]), None

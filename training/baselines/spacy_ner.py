@@ -4,8 +4,6 @@ Training goes through spaCy's own config system (`configs/spacy_ner.cfg`, `init_
 the training loop), with the gold written to temporary DocBins. Reports are cut into chunks
 of at most ~300 characters at sentence ends: a whole 30,000-character report as one Doc
 would make each update slow and each batch a single report.
-
-    python -m training.baselines.spacy_ner     # leave-one-report-out evaluation
 """
 
 from __future__ import annotations
@@ -13,15 +11,12 @@ from __future__ import annotations
 import io
 import logging
 import tempfile
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import spacy
 from spacy.tokens import DocBin
 
-from fazhi.data import Example, Span, load_examples
-from fazhi.labels import ENTITY_LABELS
+from fazhi.data import Example, Span
 
 logger = logging.getLogger(__name__)
 
@@ -167,69 +162,3 @@ def predict_spacy(nlp: spacy.Language, text: str) -> list[Span]:
 
 
 # --- leave-one-report-out evaluation --------------------------------------------------------
-
-def span_scores(gold: list[Span], pred: list[Span],
-                labels: tuple[str, ...] = ENTITY_LABELS) -> dict[str, dict[str, float]]:
-    """Precision, recall and F1 of exact (start, end, label) matches, per label and "micro"."""
-    gold_set, pred_set = set(gold), set(pred)
-    scores = {}
-    for label in (*labels, "micro"):
-        def keep(spans, label=label):
-            return {s for s in spans if label == "micro" or s[2] == label}
-
-        g, p = keep(gold_set), keep(pred_set)
-        tp = len(g & p)
-        prec = tp / len(p) if p else 0.0
-        rec = tp / len(g) if g else 0.0
-        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-        scores[label] = {"p": prec, "r": rec, "f1": f1, "gold": len(g), "pred": len(p)}
-    return scores
-
-
-@dataclass
-class FoldResult:
-    held_out: str
-    train_chars: int
-    seconds: float  # training only
-    scores: dict[str, dict[str, float]]
-
-
-def leave_one_out(examples: list[Example], config_path: str | Path = DEFAULT_CONFIG,
-                  max_steps: int | None = None, seed: int = 0) -> list[FoldResult]:
-    """For each report: train on all the others (no dev set), score on it."""
-    results = []
-    for held in examples:
-        train = [ex for ex in examples if ex is not held]
-        t0 = time.perf_counter()
-        nlp = train_spacy_ner(train, None, config_path, max_steps=max_steps, seed=seed)
-        seconds = time.perf_counter() - t0
-        pred = predict_spacy(nlp, held.text)
-        results.append(FoldResult(held.doc_id, sum(len(ex.text) for ex in train), seconds,
-                                  span_scores(held.entities, pred)))
-    return results
-
-
-def format_results(results: list[FoldResult]) -> str:
-    cols = (*ENTITY_LABELS, "micro")
-    lines = ["held-out report          train chars  seconds  "
-             + "  ".join(f"{c:>10}" for c in cols)]
-    for r in results:
-        lines.append(f"{r.held_out:<24} {r.train_chars:>11}  {r.seconds:>7.1f}  "
-                     + "  ".join(f"{r.scores[c]['f1']:>10.3f}" for c in cols))
-    return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> None:
-    import argparse
-
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--config", default=str(DEFAULT_CONFIG))
-    ap.add_argument("--max-steps", type=int, default=None)
-    ap.add_argument("--seed", type=int, default=0)
-    args = ap.parse_args(argv)
-    results = leave_one_out(load_examples(), args.config, args.max_steps, args.seed)
-    print(format_results(results))
-
-
-if __name__ == "__main__":
-    main()

@@ -1,4 +1,5 @@
-"""Rules-and-gazetteers baseline entity tagger: the floor the learned taggers must beat.
+"""Rules-and-gazetteers entity tagger: a baseline, and the source of the transformer's rule
+features.
 
 Every candidate comes either from a gazetteer that `fit` builds from the training reports
 alone or from a general pattern (titles in 《》, numbers with units, place-anchored
@@ -9,8 +10,6 @@ span win (an ORG inside a REGULATION title, an INDICATOR inside a name).
 
 The text is the normalised one (src/fazhi/normalize.py): quotation marks are 「」,
 ASCII is half-width and the script is simplified.
-
-    python -m training.baselines.rules    # held-out-report scores on the gold
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from fazhi.data import Example, Span
-from fazhi.labels import ENTITY_LABELS
 
 # Equal-length conflicts: a title is the most specific reading, a number the least.
 LABEL_PRIORITY = ("REGULATION", "MEASURE", "ORG", "INDICATOR")
@@ -596,42 +594,3 @@ def _json_path(path) -> Path:
 
 
 # --- evaluation -----------------------------------------------------------------------------
-
-def span_scores(gold: list[Span], pred: list[Span]) -> dict[str, dict[str, float]]:
-    """Strict span precision, recall and F1 per label and micro-averaged over labels (a span
-    counts only with exact start, end and label)."""
-    out = {}
-    for label in (*ENTITY_LABELS, "micro"):
-        g = {s for s in gold if label in ("micro", s[2])}
-        p = {s for s in pred if label in ("micro", s[2])}
-        tp = len(g & p)
-        out[label] = {"p": tp / len(p) if p else 0.0, "r": tp / len(g) if g else 0.0,
-                      "f1": 2 * tp / (len(g) + len(p)) if g or p else 0.0,
-                      "gold": len(g), "pred": len(p), "tp": tp}
-    return out
-
-
-def held_out_scores(examples: list[Example], **kwargs) -> dict[str, dict]:
-    """For each report: fit on all the others, score on it."""
-    result = {}
-    for i, test in enumerate(examples):
-        tagger = RuleTagger(**kwargs).fit(examples[:i] + examples[i + 1:])
-        result[test.doc_id] = span_scores(test.entities, tagger.predict(test.text))
-    return result
-
-
-def main() -> None:
-    from fazhi.data import load_examples
-
-    scores = held_out_scores(load_examples())
-    labels = (*ENTITY_LABELS, "micro")
-    print("strict span F1 (P/R), each report tagged by a tagger fitted on the others")
-    print(f"{'held out':<10}" + "".join(f"{lab:>20}" for lab in labels))
-    for doc_id, per in scores.items():
-        cells = "".join(f"{per[lab]['f1']:>8.3f} ({per[lab]['p']:.2f}/{per[lab]['r']:.2f})"
-                        for lab in labels)
-        print(f"{doc_id[:3]:<10}{cells}")
-
-
-if __name__ == "__main__":
-    main()
