@@ -47,6 +47,25 @@ def test_each_piece_takes_the_window_where_it_is_most_central():
     assert merged.argmax(1).tolist() == [0, 0, 0, 0, 0, 1, 1, 1, 1, 1]
 
 
+def test_viterbi_keeps_one_label_across_a_name_where_argmax_would_fragment_it():
+    from fazhi.entity_tagger import BIO_LABELS, viterbi
+
+    def row(**probs):
+        r = np.full(len(BIO_LABELS), 0.01)
+        for lab, p in probs.items():
+            r[BIO_LABELS.index(lab.replace("_", "-"))] = p
+        return np.log(r)
+
+    scores = np.stack([row(O=0.9), row(B_REGULATION=0.5, B_MEASURE=0.4),
+                       row(I_MEASURE=0.5, I_REGULATION=0.45), row(I_REGULATION=0.6),
+                       row(O=0.9)])
+    assert [BIO_LABELS[i] for i in scores.argmax(1)] == [
+        "O", "B-REGULATION", "I-MEASURE", "I-REGULATION", "O"]
+    assert viterbi(scores) == ["O", "B-REGULATION", "I-REGULATION", "I-REGULATION", "O"]
+    # An I- tag never opens the sequence.
+    assert viterbi(np.stack([row(I_ORG=0.9), row(I_ORG=0.9)]))[0] != "I-ORG"
+
+
 def test_grouped_digits_decode_to_whole_character_spans():
     # 13992件 is three pieces: 139 ##92 件
     offsets = [(0, 2), (2, 5), (5, 7), (7, 8)]
@@ -100,7 +119,7 @@ def tiny_base(tmp_path_factory):
         ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars]) + "\n", encoding="utf-8")
     BertTokenizerFast(str(path / "vocab.txt")).save_pretrained(path)
     config = BertConfig(vocab_size=len(chars) + 5, hidden_size=32, num_hidden_layers=1,
-                        num_attention_heads=2, intermediate_size=64, max_position_embeddings=64)
+                        num_attention_heads=2, intermediate_size=64, max_position_embeddings=512)
     BertForTokenClassification(config).save_pretrained(path)
     return str(path)
 
@@ -122,3 +141,62 @@ def test_a_few_training_steps_give_a_tagger_that_saves_and_loads(tiny_base, tmp_
     result.tagger.save_pretrained(tmp_path / "ner")
     again = EntityTagger.from_pretrained(tmp_path / "ner")
     assert again.window == 30 and again.predict([ex.text]) == spans[:1]
+
+
+def tiny_example():
+    from fazhi.annotations.schema import DocAnnotation
+
+    norm = normalize(TEXT * 3)
+    gold = [(s + k * len(TEXT), e + k * len(TEXT), lab) for k in range(3) for s, e, lab in GOLD]
+    return Example("tiny", norm, gold, DocAnnotation("tiny"))
+
+
+def test_rule_features_travel_with_the_saved_tagger(tiny_base, tmp_path):
+    from training.entities import EntityTrainConfig, train_entity_tagger
+
+    ex = tiny_example()
+    cfg = EntityTrainConfig(max_steps=3, batch_size=2, train_window=20, train_stride=15,
+                            window=30, stride=20, rule_features=True, word_dropout=0.3)
+    result = train_entity_tagger([ex, ex], cfg, tiny_base, progress=False)
+    assert result.tagger.rules is not None and result.tagger.features is not None
+    result.tagger.save_pretrained(tmp_path / "ner")
+    assert (tmp_path / "ner" / "rules.json").exists()
+    again = EntityTagger.from_pretrained(tmp_path / "ner")
+    assert again.features is not None
+    assert again.predict([ex.text]) == result.tagger.predict([ex.text])
+
+
+def test_the_hub_config_trains_with_a_tiny_stand_in(tiny_base):
+    from fazhi.io import load_toml
+    from training.entities import EntityTrainConfig, train_entity_tagger
+
+    from conftest import ROOT
+
+    settings = load_toml(ROOT / "configs" / "hub-base.toml")["entities"]
+    assert settings["base_model"] == "hfl/chinese-roberta-wwm-ext"
+    flat = {k: v for k, v in settings.items() if not isinstance(v, dict)}
+    cfg = EntityTrainConfig.from_dict({**flat, "max_steps": 2, "threads": 1})
+    result = train_entity_tagger([tiny_example()], cfg, tiny_base, progress=False)
+    assert result.history and result.tagger.window == settings["window"]
+
+
+def test_fazhi_eval_scores_a_model_against_one_annotated_report(tiny_base, tmp_path, capsys):
+    import json
+
+    from fazhi.cli import main
+    from training.entities import EntityTrainConfig, train_entity_tagger
+
+    cfg = EntityTrainConfig(max_steps=2, batch_size=2, train_window=20, train_stride=15)
+    train_entity_tagger([tiny_example()], cfg, tiny_base, progress=False).tagger \
+        .save_pretrained(tmp_path / "model" / "ner")
+    report = tmp_path / "district.txt"
+    report.write_text(TEXT, encoding="utf-8")
+    gold = tmp_path / "district.jsonl"
+    gold.write_text(json.dumps({"doc_id": "district", "entities": [
+        {"start": s, "end": e, "label": lab} for s, e, lab in GOLD]}) + "\n")
+    code = main(["eval", "--model", str(tmp_path / "model"), "--text", str(report),
+                 "--gold", str(gold), "--errors"])
+    out = capsys.readouterr().out
+    assert code == 0 and "micro" in out and "false negatives" in out
+    assert main(["eval", "--model", str(tmp_path / "model"), "--text",
+                 str(tmp_path / "missing.txt"), "--gold", str(gold)]) == 1

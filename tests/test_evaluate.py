@@ -2,7 +2,7 @@
 
 import pytest
 
-from training.evaluate import errors, evaluate
+from fazhi.evaluate import errors, evaluate
 
 TEXT = "区司法局深化接诉即办改革,办结319件。"
 GOLD = [(0, 4, "ORG"), (6, 10, "MEASURE"), (15, 19, "INDICATOR")]

@@ -3,6 +3,7 @@ import itertools
 import spacy
 
 from fazhi.data import Example
+from fazhi.evaluate import evaluate
 from fazhi.normalize import normalize
 from training.baselines.spacy_ner import (
     chunk_bounds,
@@ -10,7 +11,6 @@ from training.baselines.spacy_ner import (
     predict_spacy,
     train_spacy_ner,
 )
-from training.evaluate import evaluate
 
 
 def example(doc_id: str, text: str, surfaces: dict[str, str]) -> Example:

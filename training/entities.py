@@ -10,7 +10,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fazhi.data import Example, char_bio
-from fazhi.entity_tagger import BIO_LABELS, LABEL2ID, EntityTagger, encode, piece_labels, windows
+from fazhi.entity_tagger import (
+    BIO_LABELS,
+    LABEL2ID,
+    EntityTagger,
+    encode,
+    forward,
+    new_feature_embedding,
+    piece_labels,
+    windows,
+)
 
 log = logging.getLogger("fazhi.training")
 
@@ -19,6 +28,9 @@ log = logging.getLogger("fazhi.training")
 class EntityTrainConfig:
     base_model: str = "ltp-tiny-electra-zh"
     pretrained: bool = True  # False: the same architecture with random weights (a baseline)
+    rule_features: bool = False  # embed the rules tagger's tags as an extra input
+    jackknife: bool = True  # training reports' rule tags from rules fitted on the other reports
+    word_dropout: float = 0.0  # share of training pieces replaced by [UNK]
     epochs: int = 12
     patience: int = 3  # epochs without a better dev F1 before stopping
     batch_size: int = 16
@@ -58,11 +70,14 @@ def set_seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def _windows_of(example: Example, tokenizer, size: int, stride: int, dev_fraction: float):
+def _windows_of(example: Example, tokenizer, size: int, stride: int, dev_fraction: float,
+                rule_spans=None):
     """(train, dev) windows of one report: dev is the report's tail, never overlapping train."""
     enc = encode(example.text, tokenizer)
     labels = [LABEL2ID[t] for t in piece_labels(enc.offsets,
                                                   char_bio(len(example.text), example.entities))]
+    feats = [0] * len(labels) if rule_spans is None else [
+        LABEL2ID[t] for t in piece_labels(enc.offsets, char_bio(len(example.text), rule_spans))]
     n = len(enc.input_ids)
     cut = int(n * (1 - dev_fraction)) if dev_fraction else n
     # Never cut inside an entity: move the cut to the next piece labelled O or B-.
@@ -72,16 +87,37 @@ def _windows_of(example: Example, tokenizer, size: int, stride: int, dev_fractio
     for part, (lo, hi) in (("train", (0, cut)), ("dev", (cut, n))):
         for s, e in windows(hi - lo, size, stride) if hi > lo else []:
             out[part].append({"input_ids": enc.input_ids[lo + s:lo + e],
-                              "labels": labels[lo + s:lo + e]})
+                              "labels": labels[lo + s:lo + e],
+                              "feature_ids": feats[lo + s:lo + e]})
     return out["train"], out["dev"]
+
+
+def jackknife_rule_spans(examples: list[Example]) -> list[list]:
+    """Rule tags for each training report from a rules tagger fitted on the *other* training
+    reports: tags from a gazetteer that has seen the report would be right far more often
+    than on a new report, and the encoder would learn to trust them too much."""
+    from fazhi.rules import RuleTagger
+
+    return [RuleTagger().fit(examples[:i] + examples[i + 1:]).predict(ex.text)
+            for i, ex in enumerate(examples)]
 
 
 def build_datasets(examples: list[Example], tokenizer, cfg: EntityTrainConfig):
     from datasets import Dataset
 
     train, dev = [], []
-    for ex in examples:
-        t, d = _windows_of(ex, tokenizer, cfg.train_window, cfg.train_stride, cfg.dev_fraction)
+    if not cfg.rule_features:
+        rule_spans = [None] * len(examples)
+    elif cfg.jackknife:
+        rule_spans = jackknife_rule_spans(examples)
+    else:
+        from fazhi.rules import RuleTagger
+
+        rules = RuleTagger().fit(examples)
+        rule_spans = [rules.predict(ex.text) for ex in examples]
+    for ex, spans in zip(examples, rule_spans):
+        t, d = _windows_of(ex, tokenizer, cfg.train_window, cfg.train_stride, cfg.dev_fraction,
+                           spans)
         train += t
         dev += d
     cls_id, sep_id = tokenizer.cls_token_id, tokenizer.sep_token_id
@@ -89,7 +125,8 @@ def build_datasets(examples: list[Example], tokenizer, cfg: EntityTrainConfig):
     def frame(rows):
         return Dataset.from_list(rows).map(lambda r: {
             "input_ids": [cls_id, *r["input_ids"], sep_id],
-            "labels": [-100, *r["labels"], -100]})
+            "labels": [-100, *r["labels"], -100],
+            "feature_ids": [0, *r["feature_ids"], 0]})
 
     return frame(train), (frame(dev) if dev else None)
 
@@ -101,15 +138,17 @@ def _collate(rows, pad_id: int):
     ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
     labels = torch.full((len(rows), width), -100, dtype=torch.long)
     mask = torch.zeros((len(rows), width), dtype=torch.long)
+    feats = torch.zeros((len(rows), width), dtype=torch.long)
     for i, r in enumerate(rows):
         n = len(r["input_ids"])
         ids[i, :n] = torch.tensor(r["input_ids"])
         labels[i, :n] = torch.tensor(r["labels"])
+        feats[i, :n] = torch.tensor(r["feature_ids"])
         mask[i, :n] = 1
-    return {"input_ids": ids, "attention_mask": mask, "labels": labels}
+    return {"input_ids": ids, "attention_mask": mask, "labels": labels, "feature_ids": feats}
 
 
-def _dev_f1(model, dev, pad_id: int, batch_size: int) -> float:
+def _dev_f1(model, features, dev, pad_id: int, batch_size: int) -> float:
     import torch
     from seqeval.metrics import f1_score
     from seqeval.scheme import IOB2
@@ -119,8 +158,8 @@ def _dev_f1(model, dev, pad_id: int, batch_size: int) -> float:
     with torch.inference_mode():
         for b in range(0, len(dev), batch_size):
             batch = _collate([dev[i] for i in range(b, min(b + batch_size, len(dev)))], pad_id)
-            logits = model(input_ids=batch["input_ids"],
-                           attention_mask=batch["attention_mask"]).logits
+            logits = forward(model, features, batch["input_ids"], batch["attention_mask"],
+                             batch["feature_ids"]).logits
             for row_logits, row_labels in zip(logits.argmax(-1), batch["labels"]):
                 keep = row_labels != -100
                 gold.append([BIO_LABELS[i] for i in row_labels[keep].tolist()])
@@ -157,13 +196,14 @@ def train_entity_tagger(examples: list[Example], cfg: EntityTrainConfig, base_pa
     start = time.perf_counter()
     model, tokenizer = load_base(cfg, base_path)
     train, dev = build_datasets(examples, tokenizer, cfg)
+    features = new_feature_embedding(model) if cfg.rule_features else None
     pad_id = tokenizer.pad_token_id
     steps_per_epoch = -(-len(train) // cfg.batch_size)
     total = steps_per_epoch * cfg.epochs
     if cfg.max_steps:
         total = min(total, cfg.max_steps)
-    optimiser = torch.optim.AdamW(model.parameters(), lr=cfg.learning_rate,
-                                  weight_decay=cfg.weight_decay)
+    params = list(model.parameters()) + (list(features.parameters()) if features else [])
+    optimiser = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
     schedule = get_linear_schedule_with_warmup(optimiser, int(cfg.warmup_ratio * total), total)
     generator = torch.Generator().manual_seed(cfg.seed)
     history, best, best_state, stale, step = [], -1.0, None, 0, 0
@@ -175,9 +215,15 @@ def train_entity_tagger(examples: list[Example], cfg: EntityTrainConfig, base_pa
                    disable=not progress, leave=False)
         for b in bar:
             batch = _collate([train[i] for i in order[b:b + cfg.batch_size]], pad_id)
-            loss = model(**batch).loss
+            if cfg.word_dropout:
+                # Hiding words makes the encoder read context and rule tags rather than
+                # memorise the few hundred names it sees.
+                drop = (torch.rand(batch["input_ids"].shape, generator=generator)
+                        < cfg.word_dropout) & (batch["labels"] != -100)
+                batch["input_ids"][drop] = tokenizer.unk_token_id
+            loss = forward(model, features, **batch).loss
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
             optimiser.step()
             schedule.step()
             optimiser.zero_grad()
@@ -186,7 +232,8 @@ def train_entity_tagger(examples: list[Example], cfg: EntityTrainConfig, base_pa
             step += 1
             if step >= total:
                 break
-        dev_f1 = _dev_f1(model, dev, pad_id, cfg.batch_size) if dev is not None else None
+        dev_f1 = _dev_f1(model, features, dev, pad_id, cfg.batch_size) if dev is not None \
+            else None
         record = {"epoch": epoch, "train_loss": round(float(np.mean(losses)), 4),
                   "dev_f1": None if dev_f1 is None else round(dev_f1, 4), "steps": step}
         history.append(record)
@@ -195,14 +242,23 @@ def train_entity_tagger(examples: list[Example], cfg: EntityTrainConfig, base_pa
         score = dev_f1 if dev_f1 is not None else -record["train_loss"]
         if score > best:
             best, stale = score, 0
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            best_state = ({k: v.detach().clone() for k, v in model.state_dict().items()},
+                          features and {k: v.detach().clone()
+                                        for k, v in features.state_dict().items()})
         else:
             stale += 1
         if stale >= cfg.patience or step >= total:
             break
     if best_state is not None:
-        model.load_state_dict(best_state)
+        model.load_state_dict(best_state[0])
+        if features:
+            features.load_state_dict(best_state[1])
+    rules = None
+    if cfg.rule_features:
+        from fazhi.rules import RuleTagger
+
+        rules = RuleTagger().fit(examples)
     tagger = EntityTagger(model, tokenizer, window=cfg.window, stride=cfg.stride,
-                          batch_size=cfg.batch_size)
+                          batch_size=cfg.batch_size, rules=rules, features=features)
     return TrainResult(tagger, history, time.perf_counter() - start,
                        sum(len(r["input_ids"]) for r in train))

@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 from fazhi.data import Example, load_examples
+from fazhi.evaluate import errors, evaluate
 from fazhi.normalize import NormalizerConfig
 from training.entities import EntityTrainConfig, train_entity_tagger
-from training.evaluate import errors, evaluate
 
 log = logging.getLogger("fazhi.training")
 

@@ -193,6 +193,47 @@ def cmd_normalize(args) -> int:
     return 0
 
 
+def cmd_eval(args) -> int:
+    from fazhi.annotations.schema import read_jsonl
+    from fazhi.entity_tagger import EntityTagger
+    from fazhi.evaluate import errors, evaluate
+    from fazhi.io import InputError, read_report
+    from fazhi.labels import ENTITY_LABELS
+    from fazhi.normalize import normalize
+
+    try:
+        text, _ = read_report(args.text)
+        golds = read_jsonl(args.gold)
+    except (InputError, OSError, ValueError) as err:
+        print(err, file=sys.stderr)
+        return 1
+    stem = Path(args.text).stem
+    gold = golds[0] if len(golds) == 1 else next((g for g in golds if g.doc_id == stem), None)
+    if gold is None:
+        print(f"{args.gold}: no record for {stem} (one record, or doc_id = file name)",
+              file=sys.stderr)
+        return 1
+    model_dir = Path(args.model)
+    if not (model_dir / "config.json").exists() and (model_dir / "ner").is_dir():
+        model_dir = model_dir / "ner"
+    tagger = EntityTagger.from_pretrained(model_dir)
+    norm = normalize(text)
+    pred = [(*norm.to_original(s, e), lab) for s, e, lab in tagger.predict([norm.text])[0]]
+    gold_spans = [(e.start, e.end, e.label) for e in gold.entities]
+    result = evaluate([text], [gold_spans], [pred])
+    print(f"{'label':<11} {'P':>6} {'R':>6} {'F1':>6} {'gold':>5}   (strict; partial F1)")
+    for lab in (*ENTITY_LABELS, "micro"):
+        s_, p_ = result["strict"][lab], result["partial"][lab]
+        print(f"{lab:<11} {s_['p']:>6.3f} {s_['r']:>6.3f} {s_['f1']:>6.3f} {s_['support']:>5}"
+              f"   {p_['f1']:.3f}")
+    if args.errors:
+        for kind, rows in errors(text, gold_spans, pred).items():
+            print(f"\n{kind.replace('_', ' ')} ({len(rows)})")
+            for r in rows:
+                print(f"  {r['label']:<10} {r['context']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fazhi", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -224,6 +265,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("b")
     sp.add_argument("--range", action="append", help="DOC:START-END, the stretch both annotated")
     sp.set_defaults(func=cmd_agree)
+
+    sp = sub.add_parser("eval", help="score an entity model against one annotated report")
+    sp.add_argument("--model", default="models/fazhi-zh")
+    sp.add_argument("--text", required=True, help="the report (UTF-8 or GB18030)")
+    sp.add_argument("--gold", required=True, help="its annotations, in the annotations JSONL format")
+    sp.add_argument("--errors", action="store_true", help="list false positives and negatives")
+    sp.set_defaults(func=cmd_eval)
 
     corp = sub.add_parser("corpus", help="the report corpus")
     csub = corp.add_subparsers(dest="action", required=True)

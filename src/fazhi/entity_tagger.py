@@ -8,6 +8,10 @@ tests), so nothing is lost either way.
 
 Long reports are cut into overlapping windows; each word piece takes its logits from the
 window in which it sits furthest from an edge, where the encoder saw most context.
+
+With rule features, the rules-and-gazetteers tagger (fazhi.rules) reads the text first and
+its IOB2 tag of each piece is embedded and added to the piece's word embedding: the encoder
+learns from four reports when to trust a gazetteer match or a pattern and when not.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fazhi.data import Span, bio_spans
+from fazhi.data import Span, bio_spans, char_bio
 from fazhi.labels import ENTITY_LABELS
 
 BIO_LABELS = ("O", *(f"{p}-{lab}" for lab in ENTITY_LABELS for p in ("B", "I")))
@@ -39,6 +43,31 @@ def encode(text: str, tokenizer) -> Encoding:
 def piece_labels(offsets: list[tuple[int, int]], char_tags: list[str]) -> list[str]:
     """IOB2 label per word piece from IOB2 tags per character."""
     return [char_tags[a] for a, _ in offsets]
+
+
+def rule_feature_ids(text: str, enc: Encoding, rules) -> list[int]:
+    """The rules tagger's IOB2 label of each word piece, as label ids."""
+    tags = char_bio(len(text), rules.predict(text))
+    return [LABEL2ID[t] for t in piece_labels(enc.offsets, tags)]
+
+
+def new_feature_embedding(model):
+    """Embedding of rule tags, sized like the word embeddings and zero at first, so that
+    training starts from the pretrained encoder unchanged."""
+    import torch
+
+    dim = model.get_input_embeddings().embedding_dim
+    emb = torch.nn.Embedding(len(BIO_LABELS), dim)
+    torch.nn.init.zeros_(emb.weight)
+    return emb
+
+
+def forward(model, features, input_ids, attention_mask, feature_ids=None, labels=None):
+    """The token classifier, with rule-feature embeddings added to the word embeddings."""
+    if features is None:
+        return model(input_ids=input_ids, attention_mask=attention_mask, labels=labels)
+    embeds = model.get_input_embeddings()(input_ids) + features(feature_ids)
+    return model(inputs_embeds=embeds, attention_mask=attention_mask, labels=labels)
 
 
 def windows(n: int, size: int, stride: int) -> list[tuple[int, int]]:
@@ -70,6 +99,39 @@ def merge_windows(parts: list[tuple[int, np.ndarray]], n: int) -> np.ndarray:
     return out
 
 
+def _allowed() -> np.ndarray:
+    """allowed[i, j]: label j may follow label i in IOB2 (an I-X only after B-X or I-X)."""
+    ok = np.ones((len(BIO_LABELS), len(BIO_LABELS)), dtype=bool)
+    for j, lab in enumerate(BIO_LABELS):
+        if lab.startswith("I-"):
+            ok[:, j] = [prev in (f"B-{lab[2:]}", lab) for prev in BIO_LABELS]
+    return ok
+
+
+ALLOWED = _allowed()
+
+
+def viterbi(scores: np.ndarray) -> list[str]:
+    """The best IOB2-valid label sequence under per-piece scores (logits).
+
+    Per-piece argmax can emit `B-REGULATION I-MEASURE I-REGULATION …` inside one name and
+    break it into fragments; the best valid path keeps one label across a span.
+    """
+    logp = scores - np.logaddexp.reduce(scores, axis=1, keepdims=True)
+    penalty = np.where(ALLOWED, 0.0, -np.inf)
+    start_ok = np.array([not lab.startswith("I-") for lab in BIO_LABELS])
+    best = np.where(start_ok, logp[0], -np.inf)
+    back = np.zeros(scores.shape, dtype=int)
+    for t in range(1, len(scores)):
+        cand = best[:, None] + penalty
+        back[t] = cand.argmax(axis=0)
+        best = cand.max(axis=0) + logp[t]
+    path = [int(best.argmax())]
+    for t in range(len(scores) - 1, 0, -1):
+        path.append(int(back[t, path[-1]]))
+    return [BIO_LABELS[i] for i in reversed(path)]
+
+
 def decode(piece_tags: list[str], offsets: list[tuple[int, int]]) -> list[Span]:
     """Character spans from per-piece IOB2 tags."""
     return [(offsets[s][0], offsets[e - 1][1], lab) for s, e, lab in bio_spans(piece_tags)]
@@ -79,11 +141,12 @@ class EntityTagger:
     """A fine-tuned token classifier with its tokenizer, predicting spans on normalised text."""
 
     def __init__(self, model, tokenizer, window: int = 254, stride: int = 192,
-                 batch_size: int = 16):
+                 batch_size: int = 16, rules=None, features=None):
         self.model = model.eval()
         self.tokenizer = tokenizer
+        self.rules, self.features = rules, features
         self.window, self.stride, self.batch_size = window, stride, batch_size
-        self.id2label = {int(k): v for k, v in model.config.id2label.items()}
+        self.label2col = {v: int(k) for k, v in model.config.id2label.items()}
 
     @classmethod
     def from_pretrained(cls, path: str | Path, **kwargs) -> EntityTagger:
@@ -95,7 +158,17 @@ class EntityTagger:
             settings = json.loads((path / "fazhi_tagger.json").read_text())
         settings.update(kwargs)
         model = AutoModelForTokenClassification.from_pretrained(path)
-        return cls(model, AutoTokenizer.from_pretrained(path), **settings)
+        rules = features = None
+        if (path / "rule_features.safetensors").exists():
+            from safetensors.torch import load_file
+
+            from fazhi.rules import RuleTagger
+
+            rules = RuleTagger().from_disk(path / "rules.json")
+            features = new_feature_embedding(model)
+            features.load_state_dict(load_file(path / "rule_features.safetensors"))
+        return cls(model, AutoTokenizer.from_pretrained(path), rules=rules, features=features,
+                   **settings)
 
     def save_pretrained(self, path: str | Path) -> None:
         path = Path(path)
@@ -104,12 +177,20 @@ class EntityTagger:
         (path / "fazhi_tagger.json").write_text(json.dumps(
             {"window": self.window, "stride": self.stride, "batch_size": self.batch_size},
             indent=1))
+        if self.features is not None:
+            from safetensors.torch import save_file
+
+            save_file({k: v.contiguous() for k, v in self.features.state_dict().items()},
+                      path / "rule_features.safetensors")
+            self.rules.to_disk(path / "rules.json")
 
     def predict(self, texts: list[str]) -> list[list[Span]]:
         """Entity spans for each text; windows of all texts are batched together."""
         import torch
 
         encs = [encode(t, self.tokenizer) for t in texts]
+        feats = [rule_feature_ids(t, enc, self.rules) if self.rules else None
+                 for t, enc in zip(texts, encs)]
         jobs = [(k, s, e) for k, enc in enumerate(encs)
                 for s, e in windows(len(enc.input_ids), self.window, self.stride)
                 if len(enc.input_ids)]
@@ -124,11 +205,15 @@ class EntityTagger:
                 width = max(e - s for _, s, e in batch) + 2
                 ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
                 mask = torch.zeros_like(ids)
+                fids = torch.zeros_like(ids)
                 for row, (k, s, e) in enumerate(batch):
                     seq = [cls_id, *encs[k].input_ids[s:e], sep_id]
                     ids[row, :len(seq)] = torch.tensor(seq)
                     mask[row, :len(seq)] = 1
-                logits = self.model(input_ids=ids, attention_mask=mask).logits.float().numpy()
+                    if feats[k] is not None:
+                        fids[row, 1:1 + e - s] = torch.tensor(feats[k][s:e])
+                logits = forward(self.model, self.features, ids, mask, fids).logits
+                logits = logits.float().numpy()
                 for row, (k, s, e) in enumerate(batch):
                     parts[k].append((s, logits[row, 1:1 + e - s]))
         results = []
@@ -137,6 +222,7 @@ class EntityTagger:
                 results.append([])
                 continue
             scores = merge_windows(parts[k], len(enc.input_ids))
-            tags = [self.id2label[i] for i in scores.argmax(axis=1)]
-            results.append(decode(tags, enc.offsets))
+            # The model's label order may differ from BIO_LABELS (a loaded config).
+            order = [self.label2col[lab] for lab in BIO_LABELS]
+            results.append(decode(viterbi(scores[:, order]), enc.offsets))
         return results
