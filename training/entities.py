@@ -33,6 +33,7 @@ class EntityTrainConfig:
     word_dropout: float = 0.0  # share of training pieces replaced by [UNK]
     epochs: int = 12
     patience: int = 3  # epochs without a better dev F1 before stopping
+    min_steps: int = 0  # optimiser steps before early stopping may act (small folds get more epochs)
     batch_size: int = 16
     learning_rate: float = 2e-4
     weight_decay: float = 0.01
@@ -199,7 +200,10 @@ def train_entity_tagger(examples: list[Example], cfg: EntityTrainConfig, base_pa
     features = new_feature_embedding(model) if cfg.rule_features else None
     pad_id = tokenizer.pad_token_id
     steps_per_epoch = -(-len(train) // cfg.batch_size)
-    total = steps_per_epoch * cfg.epochs
+    # A pretrained encoder sits at "all O" for the first few hundred steps; a small fold
+    # would stop there (dev F1 0.0 for `patience` epochs) without a floor on the steps.
+    epochs = max(cfg.epochs, -(-cfg.min_steps // steps_per_epoch))
+    total = steps_per_epoch * epochs
     if cfg.max_steps:
         total = min(total, cfg.max_steps)
     params = list(model.parameters()) + (list(features.parameters()) if features else [])
@@ -208,7 +212,7 @@ def train_entity_tagger(examples: list[Example], cfg: EntityTrainConfig, base_pa
     generator = torch.Generator().manual_seed(cfg.seed)
     history, best, best_state, stale, step = [], -1.0, None, 0, 0
     model.train()
-    for epoch in range(1, cfg.epochs + 1):
+    for epoch in range(1, epochs + 1):
         order = torch.randperm(len(train), generator=generator).tolist()
         losses = []
         bar = tqdm(range(0, len(order), cfg.batch_size), desc=f"epoch {epoch}",
@@ -247,7 +251,7 @@ def train_entity_tagger(examples: list[Example], cfg: EntityTrainConfig, base_pa
                                         for k, v in features.state_dict().items()})
         else:
             stale += 1
-        if stale >= cfg.patience or step >= total:
+        if (stale >= cfg.patience and step >= cfg.min_steps) or step >= total:
             break
     if best_state is not None:
         model.load_state_dict(best_state[0])
