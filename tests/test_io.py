@@ -45,6 +45,16 @@ def test_missing_file_is_named(tmp_path):
         read_report(tmp_path / "nope.txt")
 
 
+def test_atomic_write_gives_the_file_ordinary_permissions(tmp_path):
+    import os
+
+    target = tmp_path / "out.txt"
+    atomic_write_text(target, "x")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
 def test_atomic_write_leaves_no_partial_file(tmp_path):
     target = tmp_path / "out" / "gold.jsonl"
     atomic_write_text(target, "first\n")

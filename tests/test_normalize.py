@@ -96,6 +96,11 @@ def test_ocr_slips_are_repaired():
     assert "二〇三五年" in n.text
 
 
+def test_arabic_sub_enumerators_after_chinese_ones_are_not_ocr_slips():
+    text = "(一)甲。\n(二)乙。\n1.背景\n(1)简化登记。\n(2)创造模式。"
+    assert normalize(text).text == text
+
+
 def test_percent_followed_by_a_word_is_not_touched():
     assert normalize("占比10%Open数据").text == "占比10%Open数据"
 

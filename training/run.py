@@ -181,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reports", default="reports")
     ap.add_argument("--model-out", default="models/fazhi-zh")
     ap.add_argument("--no-final", action="store_true", help="skip training the shipped model")
+    ap.add_argument("--no-sections", action="store_true", help="skip the section tagger")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     start = time.perf_counter()
@@ -192,6 +193,13 @@ def main(argv: list[str] | None = None) -> int:
                                                                 "ltp-tiny-electra-zh"))
     systems = tuple(s for s in args.systems.split(",") if s)
     results = run_folds(examples, fold_systems(cfg, base_path, systems))
+    section_results = None
+    if not args.no_sections:
+        from training.sections import run_section_folds
+
+        t0 = time.perf_counter()
+        section_results = run_section_folds(examples, cfg.get("sections", {}))
+        section_seconds = time.perf_counter() - t0
 
     if not args.no_final and "transformer" in systems:
         ent_cfg = EntityTrainConfig.from_dict(
@@ -202,14 +210,28 @@ def main(argv: list[str] | None = None) -> int:
         write_model_card(out / "README.md", cfg, results, cfg.get("entities", {}).get(
             "base_model", "ltp-tiny-electra-zh"), final.history)
         log.info("shipped model → %s", out)
+    if not args.no_final and not args.no_sections:
+        from training.sections import train_section_tagger
+
+        train_section_tagger(examples, cfg.get("sections", {}),
+                             NormalizerConfig.from_dict(cfg.get("normalize", {}))
+                             ).to_disk(Path(args.model_out) / "sections")
 
     timing = {"seconds": time.perf_counter() - start, "peak_mb": peak_memory_mb()}
     reports = Path(args.reports)
     atomic_write_text(reports / "entities.json", json.dumps(
         {"systems": results, "run": timing}, ensure_ascii=False, indent=1))
     atomic_write_text(reports / "entities.md", markdown_report(results, timing))
+    if section_results is not None:
+        from training.sections import write_section_reports
+
+        write_section_reports(section_results, reports, section_seconds)
     for name, r in results.items():
         print(f"{name:<12} pooled strict micro F1 {r['pooled']['strict']['micro']['f1']:.3f}")
+    for name, r in (section_results or {}).items():
+        m = r["pooled"]
+        print(f"sections {name:<6} part acc {m['part']['accuracy']:.3f}, "
+              f"topic macro-F1 {m['topic']['macro_f1']:.3f}, heading F1 {m['heading']['f1']:.3f}")
     print(f"wall time {timing['seconds']:.0f} s, peak memory {timing['peak_mb']:.0f} MB")
     return 0
 

@@ -255,7 +255,7 @@ def repair_ocr(text: str) -> list[Edit]:
         value = cn_number(inner)
         if value is not None:
             last = value
-        elif last and len(inner) == 1 and inner.isascii() and 1 <= last < 10:
+        elif last and len(inner) == 1 and inner.isascii() and inner.isalpha() and 1 <= last < 10:
             nxt = CN_DIGITS[last + 1] if last + 1 < 10 else "十"
             edits.append((m.start(1), m.end(1), nxt, ""))
             last += 1
