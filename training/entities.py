@@ -49,10 +49,9 @@ class EntityTrainConfig:
 
     @classmethod
     def from_dict(cls, cfg: dict) -> EntityTrainConfig:
-        unknown = set(cfg) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ValueError(f"unknown entity training settings: {sorted(unknown)}")
-        return cls(**cfg)
+        from fazhi.config import from_table
+
+        return from_table(cls, cfg, "entity training")
 
 
 @dataclass

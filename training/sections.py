@@ -66,10 +66,9 @@ class SectionTrainConfig:
 
     @classmethod
     def from_dict(cls, cfg: dict) -> SectionTrainConfig:
-        unknown = set(cfg) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ValueError(f"unknown section training settings: {sorted(unknown)}")
-        return cls(**cfg)
+        from fazhi.config import from_table
+
+        return from_table(cls, cfg, "section training")
 
 
 # --- training ---------------------------------------------------------------------------------

@@ -46,15 +46,14 @@ class NormalizerConfig:
 
     @classmethod
     def from_dict(cls, cfg: dict) -> NormalizerConfig:
-        unknown = set(cfg) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ValueError(f"unknown normaliser settings: {sorted(unknown)}")
+        from fazhi.config import from_table
+
         if cfg.get("to_simplified", "auto") not in ("auto", "always", "never"):
             raise ValueError("to_simplified must be auto, always or never")
         cfg = dict(cfg)
         if "boilerplate" in cfg:
             cfg["boilerplate"] = tuple(cfg["boilerplate"])
-        return cls(**cfg)
+        return from_table(cls, cfg, "normaliser")
 
     @classmethod
     def from_toml(cls, path, section: str = "normalize") -> NormalizerConfig:
