@@ -53,3 +53,19 @@ def test_show_then_import_markup_round_trips(capsys, monkeypatch, tmp_path):
     assert code == 0, err
     original = [json.loads(x) for x in (ROOT / "annotations/gold.jsonl").read_text().splitlines()]
     assert json.loads(gold.read_text()) == next(r for r in original if r["doc_id"].startswith("002"))
+
+
+def test_normalize_prints_clean_text_and_names_what_it_removed(capsys, tmp_path):
+    report = tmp_path / "r.txt"
+    report.write_text("《报告.docx》由会员分享,可在线阅读\n延慶區推進“證照分離”改革\n", encoding="utf-8")
+    code, out, err = run(capsys, "normalize", str(report))
+    assert code == 0
+    assert out == "延庆区推进「证照分离」改革\n"
+    assert f"{report} 0-" in err and "boilerplate" in err
+
+
+def test_normalize_refuses_a_binary_file_in_one_line(capsys, tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\x00\x01\x02")
+    code, _, err = run(capsys, "normalize", str(bad))
+    assert code == 1 and err.strip() == f"{bad}: binary file (NUL bytes), not a text report"
