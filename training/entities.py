@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from fazhi.data import Example, char_bio
+from fazhi.data import Example
 from fazhi.entity_tagger import (
     BIO_LABELS,
     LABEL2ID,
@@ -17,7 +17,8 @@ from fazhi.entity_tagger import (
     encode,
     forward,
     new_feature_embedding,
-    piece_labels,
+    pad_batch,
+    piece_label_ids,
     windows,
 )
 
@@ -74,10 +75,9 @@ def _windows_of(example: Example, tokenizer, size: int, stride: int, dev_fractio
                 rule_spans=None):
     """(train, dev) windows of one report: dev is the report's tail, never overlapping train."""
     enc = encode(example.text, tokenizer)
-    labels = [LABEL2ID[t] for t in piece_labels(enc.offsets,
-                                                  char_bio(len(example.text), example.entities))]
-    feats = [0] * len(labels) if rule_spans is None else [
-        LABEL2ID[t] for t in piece_labels(enc.offsets, char_bio(len(example.text), rule_spans))]
+    labels = piece_label_ids(example.text, enc.offsets, example.entities)
+    feats = [0] * len(labels) if rule_spans is None else \
+        piece_label_ids(example.text, enc.offsets, rule_spans)
     n = len(enc.input_ids)
     cut = int(n * (1 - dev_fraction)) if dev_fraction else n
     # Never cut inside an entity: move the cut to the next piece labelled O or B-.
@@ -102,7 +102,9 @@ def jackknife_rule_spans(examples: list[Example]) -> list[list]:
             for i, ex in enumerate(examples)]
 
 
-def build_datasets(examples: list[Example], tokenizer, cfg: EntityTrainConfig):
+def build_datasets(examples: list[Example], tokenizer, cfg: EntityTrainConfig, rules=None):
+    """Training and dev windows; `rules` (fitted on `examples`) gives the rule features unless
+    they are jackknifed."""
     from datasets import Dataset
 
     train, dev = [], []
@@ -111,9 +113,6 @@ def build_datasets(examples: list[Example], tokenizer, cfg: EntityTrainConfig):
     elif cfg.jackknife:
         rule_spans = jackknife_rule_spans(examples)
     else:
-        from fazhi.rules import RuleTagger
-
-        rules = RuleTagger().fit(examples)
         rule_spans = [rules.predict(ex.text) for ex in examples]
     for ex, spans in zip(examples, rule_spans):
         t, d = _windows_of(ex, tokenizer, cfg.train_window, cfg.train_stride, cfg.dev_fraction,
@@ -131,23 +130,6 @@ def build_datasets(examples: list[Example], tokenizer, cfg: EntityTrainConfig):
     return frame(train), (frame(dev) if dev else None)
 
 
-def _collate(rows, pad_id: int):
-    import torch
-
-    width = max(len(r["input_ids"]) for r in rows)
-    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-    labels = torch.full((len(rows), width), -100, dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    feats = torch.zeros((len(rows), width), dtype=torch.long)
-    for i, r in enumerate(rows):
-        n = len(r["input_ids"])
-        ids[i, :n] = torch.tensor(r["input_ids"])
-        labels[i, :n] = torch.tensor(r["labels"])
-        feats[i, :n] = torch.tensor(r["feature_ids"])
-        mask[i, :n] = 1
-    return {"input_ids": ids, "attention_mask": mask, "labels": labels, "feature_ids": feats}
-
-
 def _dev_f1(model, features, dev, pad_id: int, batch_size: int) -> float:
     import torch
     from seqeval.metrics import f1_score
@@ -157,7 +139,7 @@ def _dev_f1(model, features, dev, pad_id: int, batch_size: int) -> float:
     model.eval()
     with torch.inference_mode():
         for b in range(0, len(dev), batch_size):
-            batch = _collate([dev[i] for i in range(b, min(b + batch_size, len(dev)))], pad_id)
+            batch = pad_batch([dev[i] for i in range(b, min(b + batch_size, len(dev)))], pad_id)
             logits = forward(model, features, batch["input_ids"], batch["attention_mask"],
                              batch["feature_ids"]).logits
             for row_logits, row_labels in zip(logits.argmax(-1), batch["labels"]):
@@ -195,7 +177,12 @@ def train_entity_tagger(examples: list[Example], cfg: EntityTrainConfig, base_pa
     set_seed(cfg.seed)
     start = time.perf_counter()
     model, tokenizer = load_base(cfg, base_path)
-    train, dev = build_datasets(examples, tokenizer, cfg)
+    rules = None
+    if cfg.rule_features:
+        from fazhi.rules import RuleTagger
+
+        rules = RuleTagger().fit(examples)
+    train, dev = build_datasets(examples, tokenizer, cfg, rules)
     features = new_feature_embedding(model) if cfg.rule_features else None
     pad_id = tokenizer.pad_token_id
     steps_per_epoch = -(-len(train) // cfg.batch_size)
@@ -217,7 +204,7 @@ def train_entity_tagger(examples: list[Example], cfg: EntityTrainConfig, base_pa
         bar = tqdm(range(0, len(order), cfg.batch_size), desc=f"epoch {epoch}",
                    disable=not progress, leave=False)
         for b in bar:
-            batch = _collate([train[i] for i in order[b:b + cfg.batch_size]], pad_id)
+            batch = pad_batch([train[i] for i in order[b:b + cfg.batch_size]], pad_id)
             if cfg.word_dropout:
                 # Hiding words makes the encoder read context and rule tags rather than
                 # memorise the few hundred names it sees.
@@ -256,11 +243,6 @@ def train_entity_tagger(examples: list[Example], cfg: EntityTrainConfig, base_pa
         model.load_state_dict(best_state[0])
         if features:
             features.load_state_dict(best_state[1])
-    rules = None
-    if cfg.rule_features:
-        from fazhi.rules import RuleTagger
-
-        rules = RuleTagger().fit(examples)
     tagger = EntityTagger(model, tokenizer, window=cfg.window, stride=cfg.stride,
                           batch_size=cfg.batch_size, rules=rules, features=features)
     return TrainResult(tagger, history, time.perf_counter() - start,

@@ -31,11 +31,16 @@ def load_config(path: str | Path) -> dict:
     return load_toml(path)
 
 
+def entity_config(cfg: dict) -> EntityTrainConfig:
+    """The `[entities]` table without its sub-tables (`[entities.random_init]`)."""
+    return EntityTrainConfig.from_dict(
+        {k: v for k, v in cfg.get("entities", {}).items() if not isinstance(v, dict)})
+
+
 def fold_systems(cfg: dict, base_path: str, systems: tuple[str, ...]):
     """name → function(train examples) → predict(list of normalised texts) → spans."""
     ent_cfg = cfg.get("entities", {})
-    transformer_cfg = EntityTrainConfig.from_dict(
-        {k: v for k, v in ent_cfg.items() if not isinstance(v, dict)})
+    transformer_cfg = entity_config(cfg)
 
     def transformer(train):
         result = train_entity_tagger(train, transformer_cfg, base_path)
@@ -210,8 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     examples = load_examples(cfg.get("corpus", {}).get("dir", "corpus"),
                              cfg.get("corpus", {}).get("gold", "annotations/gold.jsonl"),
                              NormalizerConfig.from_dict(cfg.get("normalize", {})))
-    base_path = resolve_base_model(cfg.get("entities", {}).get("base_model",
-                                                                "ltp-tiny-electra-zh"))
+    base_model = entity_config(cfg).base_model
+    base_path = resolve_base_model(base_model)
     systems = tuple(s for s in args.systems.split(",") if s)
     results = run_folds(examples, fold_systems(cfg, base_path, systems))
     section_results = None
@@ -223,13 +228,11 @@ def main(argv: list[str] | None = None) -> int:
         section_seconds = time.perf_counter() - t0
 
     if not args.no_final and "transformer" in systems:
-        ent_cfg = EntityTrainConfig.from_dict(
-            {k: v for k, v in cfg.get("entities", {}).items() if not isinstance(v, dict)})
-        final = train_entity_tagger(examples, ent_cfg, base_path)
+        final = train_entity_tagger(examples, entity_config(cfg), base_path)
         out = Path(args.model_out)
         final.tagger.save_pretrained(out / "ner")
-        write_model_card(out / "README.md", cfg, results, cfg.get("entities", {}).get(
-            "base_model", "ltp-tiny-electra-zh"), final.history, section_results)
+        write_model_card(out / "README.md", cfg, results, base_model, final.history,
+                         section_results)
         log.info("shipped model → %s", out)
     if not args.no_final and not args.no_sections:
         from training.sections import train_section_tagger

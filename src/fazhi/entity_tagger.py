@@ -45,10 +45,37 @@ def piece_labels(offsets: list[tuple[int, int]], char_tags: list[str]) -> list[s
     return [char_tags[a] for a, _ in offsets]
 
 
+def piece_label_ids(text: str, offsets: list[tuple[int, int]], spans: list[Span]) -> list[int]:
+    """Label ids per word piece for character spans on `text` (gold or rule tags)."""
+    return [LABEL2ID[t] for t in piece_labels(offsets, char_bio(len(text), spans))]
+
+
 def rule_feature_ids(text: str, enc: Encoding, rules) -> list[int]:
     """The rules tagger's IOB2 label of each word piece, as label ids."""
-    tags = char_bio(len(text), rules.predict(text))
-    return [LABEL2ID[t] for t in piece_labels(enc.offsets, tags)]
+    return piece_label_ids(text, enc.offsets, rules.predict(text))
+
+
+def pad_batch(rows: list[dict], pad_id: int) -> dict:
+    """Tensors for rows of `input_ids` (with [CLS]/[SEP]), `feature_ids` and optional `labels`,
+    padded to the longest row."""
+    import torch
+
+    width = max(len(r["input_ids"]) for r in rows)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    feats = torch.zeros((len(rows), width), dtype=torch.long)
+    labels = torch.full((len(rows), width), -100, dtype=torch.long)
+    for i, r in enumerate(rows):
+        n = len(r["input_ids"])
+        ids[i, :n] = torch.tensor(r["input_ids"])
+        feats[i, :n] = torch.tensor(r["feature_ids"])
+        mask[i, :n] = 1
+        if "labels" in r:
+            labels[i, :n] = torch.tensor(r["labels"])
+    batch = {"input_ids": ids, "attention_mask": mask, "feature_ids": feats}
+    if "labels" in rows[0]:
+        batch["labels"] = labels
+    return batch
 
 
 def new_feature_embedding(model):
@@ -202,17 +229,11 @@ class EntityTagger:
         with torch.inference_mode():
             for b in range(0, len(jobs), self.batch_size):
                 batch = jobs[b:b + self.batch_size]
-                width = max(e - s for _, s, e in batch) + 2
-                ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-                mask = torch.zeros_like(ids)
-                fids = torch.zeros_like(ids)
-                for row, (k, s, e) in enumerate(batch):
-                    seq = [cls_id, *encs[k].input_ids[s:e], sep_id]
-                    ids[row, :len(seq)] = torch.tensor(seq)
-                    mask[row, :len(seq)] = 1
-                    if feats[k] is not None:
-                        fids[row, 1:1 + e - s] = torch.tensor(feats[k][s:e])
-                logits = forward(self.model, self.features, ids, mask, fids).logits
+                tensors = pad_batch([
+                    {"input_ids": [cls_id, *encs[k].input_ids[s:e], sep_id],
+                     "feature_ids": [0, *(feats[k][s:e] if feats[k] else [0] * (e - s)), 0]}
+                    for k, s, e in batch], pad_id)
+                logits = forward(self.model, self.features, **tensors).logits
                 logits = logits.float().numpy()
                 for row, (k, s, e) in enumerate(batch):
                     parts[k].append((s, logits[row, 1:1 + e - s]))
