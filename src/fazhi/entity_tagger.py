@@ -164,6 +164,22 @@ def decode(piece_tags: list[str], offsets: list[tuple[int, int]]) -> list[Span]:
     return [(offsets[s][0], offsets[e - 1][1], lab) for s, e, lab in bio_spans(piece_tags)]
 
 
+def quantize_dynamic(tagger: EntityTagger) -> EntityTagger:
+    """Int8 weights for the encoder's linear layers, quantised on load (dynamic quantisation:
+    activations stay float). Measured in benchmarks/: faster on CPU at a small cost in
+    agreement with the float model."""
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        # torch.ao.quantization is deprecated in favour of torchao, which is not a dependency
+        warnings.simplefilter("ignore")
+        tagger.model = torch.ao.quantization.quantize_dynamic(
+            tagger.model, {torch.nn.Linear}, dtype=torch.qint8)
+    return tagger
+
+
 class EntityTagger:
     """A fine-tuned token classifier with its tokenizer, predicting spans on normalised text."""
 

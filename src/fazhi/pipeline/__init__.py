@@ -1,0 +1,15 @@
+"""The spaCy pipeline: a report in, a Doc with sections, entities and their values out.
+
+Components (each a factory registered through the `spacy_factories` entry points, so that
+`spacy.load("models/fazhi-zh")` finds them in a fresh process):
+
+    normalizer → sections → ner → values → sentences
+
+The Doc's text is always the report as written; the normalised text the models read lives
+in `doc._.normalized` with its map back to the original, so every offset a user sees refers
+to the original report.
+"""
+
+from fazhi.pipeline.assemble import assemble, load
+
+__all__ = ["assemble", "load"]

@@ -1,0 +1,74 @@
+"""The transformer entity tagger as a pipeline component: it reads the normalised text in
+overlapping windows, batched across the documents of a `nlp.pipe` batch, and sets `doc.ents`
+on the original text."""
+
+from __future__ import annotations
+
+from itertools import islice
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.util import filter_spans
+
+from fazhi.entity_tagger import EntityTagger, quantize_dynamic
+from fazhi.labels import ENTITY_LABELS
+from fazhi.pipeline import extensions  # noqa: F401
+from fazhi.pipeline.normalizer import normalized
+from fazhi.pipeline.tokens import char_spans
+
+
+class EntityComponent:
+    def __init__(self, name: str, window: int, stride: int, batch_size: int, quantize: bool):
+        self.name = name
+        self.settings = {"window": window, "stride": stride, "batch_size": batch_size}
+        self.quantize = quantize
+        self.tagger: EntityTagger | None = None
+
+    def set_tagger(self, tagger: EntityTagger) -> None:
+        for key, value in self.settings.items():
+            setattr(tagger, key, value)
+        if self.quantize:
+            quantize_dynamic(tagger)
+        self.tagger = tagger
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return ENTITY_LABELS
+
+    def __call__(self, doc: Doc) -> Doc:
+        return next(iter(self.pipe([doc])))
+
+    def pipe(self, stream, batch_size: int = 32):
+        stream = iter(stream)
+        while batch := list(islice(stream, batch_size)):
+            self.set_annotations(batch)
+            yield from batch
+
+    def set_annotations(self, docs: list[Doc]) -> None:
+        if self.tagger is None:
+            raise ValueError(f"{self.name}: no entity model loaded (use from_disk)")
+        norms = [normalized(doc) for doc in docs]
+        for doc, norm, spans in zip(docs, norms, self.tagger.predict([n.text for n in norms])):
+            original = [(*norm.to_original(a, b), lab) for a, b, lab in spans]
+            ents = char_spans(doc, original)
+            # Whitespace trimming can make two spans touch the same token; keep the longer.
+            doc.ents = filter_spans(ents)
+
+    def to_disk(self, path, exclude=()) -> None:
+        if self.quantize:
+            raise ValueError(f"{self.name}: a quantised model is not saved; save the float one")
+        self.tagger.save_pretrained(Path(path))
+
+    def from_disk(self, path, exclude=()) -> EntityComponent:
+        self.set_tagger(EntityTagger.from_pretrained(Path(path)))
+        return self
+
+
+@Language.factory(
+    "fazhi_entities",
+    default_config={"window": 254, "stride": 192, "batch_size": 16, "quantize": False},
+)
+def make_entities(nlp: Language, name: str, window: int, stride: int, batch_size: int,
+                  quantize: bool) -> EntityComponent:
+    return EntityComponent(name, window, stride, batch_size, quantize)
