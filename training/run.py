@@ -240,6 +240,10 @@ def main(argv: list[str] | None = None) -> int:
         train_section_tagger(examples, cfg.get("sections", {}),
                              NormalizerConfig.from_dict(cfg.get("normalize", {}))
                              ).to_disk(Path(args.model_out) / "sections")
+    if not args.no_final:
+        from training.package import package
+
+        log.info("pipeline → %s", package(args.model_out, cfg))
 
     timing = {"seconds": time.perf_counter() - start, "peak_mb": peak_memory_mb()}
     reports = Path(args.reports)

@@ -234,6 +234,33 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_tag(args) -> int:
+    from fazhi.io import atomic_write_text
+    from fazhi.output import format_for, render
+    from fazhi.pipeline import load
+    from fazhi.tag import tag
+
+    outs = args.out or [None]
+    formats = [format_for(out, args.format) for out in outs]
+    try:
+        nlp = load(args.model, pkuseg_model=args.pkuseg_model)
+    except (OSError, ValueError) as err:
+        print(f"{args.model}: cannot load the pipeline ({err})", file=sys.stderr)
+        return 1
+    result = tag(args.paths, nlp, max_chars=args.max_chars, pattern=args.pattern,
+                 batch_size=args.batch_size)
+    print(result.summary(), file=sys.stderr)
+    if result.reports:
+        for out, fmt in zip(outs, formats):
+            text = render(result.reports, fmt)
+            if out is None:
+                sys.stdout.write(text)
+            else:
+                atomic_write_text(out, text)
+                print(f"wrote {out} ({fmt})", file=sys.stderr)
+    return 1 if result.errors or not result.reports else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fazhi", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -272,6 +299,26 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--gold", required=True, help="its annotations, in the annotations JSONL format")
     sp.add_argument("--errors", action="store_true", help="list false positives and negatives")
     sp.set_defaults(func=cmd_eval)
+
+    from fazhi.output import FORMATS
+    from fazhi.tag import MAX_CHARS
+
+    sp = sub.add_parser("tag", help="tag reports: sections and entities with their values")
+    sp.add_argument("paths", nargs="+", metavar="PATH", help="report files or folders of them")
+    sp.add_argument("--out", action="append", metavar="FILE",
+                    help="output file, written atomically; repeat for several formats "
+                         "(default: JSONL on stdout)")
+    sp.add_argument("--format", choices=FORMATS,
+                    help="output format (default: from --out's suffix, else jsonl)")
+    sp.add_argument("--model", default="models/fazhi-zh", help="a saved fazhi pipeline")
+    sp.add_argument("--pattern", default="*.txt", help="which files in a folder are reports")
+    sp.add_argument("--max-chars", type=int, default=MAX_CHARS,
+                    help="longest report accepted, in characters")
+    sp.add_argument("--batch-size", type=int, default=8, help="reports per batch")
+    sp.add_argument("--pkuseg-model", metavar="DIR",
+                    help="segment words with this local spacy-pkuseg model instead of "
+                         "characters")
+    sp.set_defaults(func=cmd_tag)
 
     corp = sub.add_parser("corpus", help="the report corpus")
     csub = corp.add_subparsers(dest="action", required=True)

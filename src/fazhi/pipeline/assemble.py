@@ -52,9 +52,14 @@ def assemble(ner_dir: str | Path | None, sections_dir: str | Path | None,
     return nlp
 
 
-def load(path: str | Path, **kwargs) -> Language:
-    """spacy.load with a clear error for a folder that is not a saved pipeline."""
+def load(path: str | Path, pkuseg_model: str | Path | None = None, **kwargs) -> Language:
+    """spacy.load with a clear error for a folder that is not a saved pipeline, and an
+    optional local pkuseg model to segment words with instead of the saved segmenter."""
     path = Path(path)
     if not (path / "config.cfg").exists():
         raise FileNotFoundError(f"{path}: not a saved fazhi pipeline (no config.cfg)")
-    return spacy.load(path, **kwargs)
+    nlp = spacy.load(path, **kwargs)
+    if pkuseg_model is not None:
+        nlp.tokenizer.segmenter = "pkuseg"
+        nlp.tokenizer.initialize(pkuseg_model=str(pkuseg_model))
+    return nlp

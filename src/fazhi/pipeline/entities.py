@@ -61,7 +61,16 @@ class EntityComponent:
         self.tagger.save_pretrained(Path(path))
 
     def from_disk(self, path, exclude=()) -> EntityComponent:
-        self.set_tagger(EntityTagger.from_pretrained(Path(path)))
+        from transformers.utils import logging as hf_logging
+
+        # A weights-loading bar for a 20 MB local file is noise in `fazhi tag`'s output.
+        shown = hf_logging.is_progress_bar_enabled()
+        hf_logging.disable_progress_bar()
+        try:
+            self.set_tagger(EntityTagger.from_pretrained(Path(path)))
+        finally:
+            if shown:
+                hf_logging.enable_progress_bar()
         return self
 
 
