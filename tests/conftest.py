@@ -19,3 +19,22 @@ def gold():
     from fazhi.annotations.schema import read_jsonl
 
     return read_jsonl(ROOT / "annotations" / "gold.jsonl")
+
+
+SHIPPED_MODEL = ROOT / "models" / "fazhi-zh"
+
+
+@pytest.fixture(scope="session")
+def nlp():
+    """The shipped pipeline, loaded once (about two seconds)."""
+    from fazhi.pipeline import load
+
+    return load(SHIPPED_MODEL)
+
+
+@pytest.fixture(scope="session")
+def short_report(corpus_texts):
+    """The opening of the traditional-script report: a title-less preamble, two heading
+    levels and 一是… items, with figures, names and quoted measures."""
+    text = next(t for k, t in corpus_texts.items() if k.startswith("002"))
+    return text[:text.index("二是")]

@@ -39,7 +39,7 @@ class TagResult:
         labels = Counter(e["label"] for rec, _ in self.reports for e in rec["entities"])
         chars = sum(rec["chars"] for rec, _ in self.reports)
         n_sec = sum(len(rec["sections"]) for rec, _ in self.reports)
-        rate = f", {chars / self.seconds:,.0f} chars/s" if self.seconds else ""
+        rate = f", {chars / self.seconds:,.0f} chars/s" if chars else ""
         per_label = ", ".join(f"{lab} {n}" for lab, n in sorted(labels.items()))
         return (f"tagged {len(self.reports)} report(s), {chars:,} characters in "
                 f"{self.seconds:.1f} s{rate}; {len(self.errors)} failed\n"
@@ -74,7 +74,7 @@ def read(path: Path, max_chars: int = MAX_CHARS) -> Report:
     except OSError as err:
         raise InputError(f"{path}: cannot read ({err.strerror})") from None
     if size > max_chars * _MAX_BYTES_PER_CHAR:
-        raise InputError(f"{path}: {size / 1e6:.1f} MB is too large for one report "
+        raise InputError(f"{path}: {_size(size)} is too large for one report "
                          f"(limit {max_chars:,} characters; split it or raise --max-chars)")
     text, encoding = read_report(path)
     if len(text) > max_chars:
@@ -83,6 +83,10 @@ def read(path: Path, max_chars: int = MAX_CHARS) -> Report:
     if not text.strip():
         raise InputError(f"{path}: only whitespace, no text")
     return Report(path, text, encoding)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.1f} kB" if n >= 1e3 else f"{n} bytes"
 
 
 def record(doc, report: Report) -> dict:

@@ -1,0 +1,151 @@
+"""The spaCy pipeline: a report in any script in, a Doc over the original text out, with
+sections, entities, their values, sections and sentences; saved and loaded with spaCy's own
+to_disk / spacy.load."""
+
+import subprocess
+import sys
+
+import pytest
+import spacy
+
+from fazhi.labels import ENTITY_LABELS, PARTS, TOPICS
+from fazhi.pipeline import assemble
+from fazhi.pipeline.tokens import split_at
+
+from conftest import ROOT, SHIPPED_MODEL
+
+
+def test_the_shipped_model_is_a_spacy_pipeline_with_every_component(nlp):
+    assert nlp.pipe_names == ["normalizer", "sections", "ner", "values", "sentences"]
+    assert nlp.lang == "zh"
+    assert nlp.config["nlp"]["tokenizer"]["segmenter"] == "char"
+
+
+def test_doc_keeps_the_original_traditional_text_and_offsets_point_into_it(nlp, short_report):
+    doc = nlp(short_report)
+    assert doc.text == short_report
+    assert doc._.normalized.text.startswith("2024年,延庆区")  # the models read simplified
+    assert len(doc.ents) >= 8
+    for ent in doc.ents:
+        assert short_report[ent.start_char:ent.end_char] == ent.text
+        assert ent.label_ in ENTITY_LABELS
+    by_text = {e.text: e for e in doc.ents}
+    assert by_text["24個"].label_ == "INDICATOR"
+
+
+def test_sections_cover_the_report_with_part_topic_and_heading(nlp, short_report):
+    doc = nlp(short_report)
+    sections = list(doc.spans["sections"])
+    assert [s.label_ for s in sections[:3]] == ["PREAMBLE", "ACHIEVEMENTS", "ACHIEVEMENTS"]
+    for s in sections:
+        assert s.label_ in PARTS and s._.topic in TOPICS
+    top, sub = sections[1], sections[2]
+    assert short_report[slice(*top._.heading)] == "一、2024年法治政府建設主要舉措和成效"
+    assert short_report[slice(*sub._.heading)] == "(一)政府職能依法全面履行"
+    assert sub._.topic == "FUNCTIONS"
+
+
+def test_each_entity_knows_its_section_and_sentence(nlp, short_report):
+    doc = nlp(short_report)
+    for ent in doc.ents:
+        assert ent._.section is not None
+        assert ent._.section.start_char <= ent.start_char < ent._.section.end_char
+        assert ent.sent.start_char <= ent.start_char and ent.end_char <= ent.sent.end_char
+    ent = next(e for e in doc.ents if e.text == "24個")
+    assert ent.sent.text == "高質效完成24個涉改部門機構改革,精簡優化社區(村)組織工作事務、機制牌子和證明事項。"
+    assert short_report[slice(*ent._.section._.heading)].startswith("一是完善行政權力運作機制")
+
+
+def test_headings_are_sentences_of_their_own(nlp):
+    doc = nlp("一、主要举措\n全面推进依法行政。他说:「建立制度。」然后完成3项任务")
+    assert [s.text.strip() for s in doc.sents] == [
+        "一、主要举措", "全面推进依法行政。", "他说:「建立制度。」", "然后完成3项任务"]
+
+
+def test_entities_carry_normalised_values(nlp, short_report):
+    doc = nlp(short_report)
+    ind = next(e for e in doc.ents if e.text == "24個")
+    assert ind._.normalized == "24个"
+    assert ind._.value["value"] == 24 and ind._.value["unit"] == "个"
+    subject = ind._.value["subject"]
+    assert short_report[subject["start"]:subject["end"]].startswith("涉改部門")
+    assert subject["text"].startswith("涉改部门")  # simplified
+    doc = nlp("全面贯彻《中华人民共和国行政复议法》,修订《北京市法治政府建设实施方案(2021-2025年)》。")
+    values = {e.text: e._.value for e in doc.ents if e.label_ == "REGULATION"}
+    assert values["中华人民共和国行政复议法"]["kind"] == "法"  # 《》 stay outside the span
+    plan = values["北京市法治政府建设实施方案(2021-2025年)"]
+    assert plan["kind"] == "方案" and plan["period"] == "2021-2025年"
+
+
+def test_tokens_are_split_at_given_offsets_and_text_is_unchanged():
+    nlp = spacy.blank("zh")
+    doc = nlp.make_doc("ab")
+    words = ["办理", "案件", "319件", "。"]
+    doc = spacy.tokens.Doc(nlp.vocab, words=words, spaces=[False] * 4)
+    split_at(doc, [4, 7, 8, 0, 9])  # 319 | 件 ; 0 and 9 are already edges
+    assert [t.text for t in doc] == ["办理", "案件", "319", "件", "。"]
+    assert doc.text == "办理案件319件。"
+
+
+def test_a_saved_pipeline_loads_in_a_fresh_process(tmp_path, nlp):
+    nlp.to_disk(tmp_path / "pipe")
+    code = (
+        "import spacy, json\n"
+        f"nlp = spacy.load({str(tmp_path / 'pipe')!r})\n"
+        "doc = nlp('市司法局办理行政复议案件319件。')\n"
+        "print(json.dumps([(e.text, e.label_) for e in doc.ents], ensure_ascii=False))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=tmp_path, check=True).stdout
+    assert '["319件", "INDICATOR"]' in out
+
+
+@pytest.fixture(scope="module")
+def pkuseg_model(tmp_path_factory):
+    """A tiny pkuseg model trained here: spacy-pkuseg's own models download at run time."""
+    import spacy_pkuseg
+
+    d = tmp_path_factory.mktemp("pkuseg")
+    lines = ["市 司法局 办理 行政 复议 案件 319件", "全面 推进 依法 行政", "延庆区 政府 完成 24个 部门 改革",
+             "建立 接诉即办 制度"] * 3  # pkuseg's trainer needs at least ten sentences
+    (d / "train.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    spacy_pkuseg.train(str(d / "train.txt"), str(d / "train.txt"), str(d / "model"),
+                       train_iter=2)
+    return d / "model"
+
+
+def test_pkuseg_segmentation_keeps_every_entity_of_character_segmentation(
+        nlp, pkuseg_model, short_report, tmp_path):
+    seg = assemble(SHIPPED_MODEL / "ner", SHIPPED_MODEL / "sections", segmenter="pkuseg",
+                   pkuseg_model=pkuseg_model)
+    seg.get_pipe("normalizer").from_disk(SHIPPED_MODEL / "normalizer")
+    words = seg.make_doc(short_report)
+    assert any(len(t) > 1 for t in words)  # real word segmentation
+    chars, doc = nlp(short_report), seg(short_report)
+    assert [(e.start_char, e.end_char, e.label_) for e in doc.ents] == \
+        [(e.start_char, e.end_char, e.label_) for e in chars.ents]
+    # and the pkuseg model travels with the saved pipeline
+    seg.to_disk(tmp_path / "pipe")
+    again = spacy.load(tmp_path / "pipe")(short_report)
+    assert [t.text for t in again] == [t.text for t in doc]
+
+
+def test_a_folder_that_is_not_a_pipeline_is_refused_clearly(tmp_path):
+    from fazhi.pipeline import load
+
+    with pytest.raises(FileNotFoundError, match="not a saved fazhi pipeline"):
+        load(tmp_path)
+
+
+def test_the_pipeline_is_rebuilt_from_the_model_parts(tmp_path):
+    """training.package: the [pipeline] table of the config decides the ner settings."""
+    import shutil
+
+    from training.package import package
+
+    for part in ("ner", "sections"):
+        shutil.copytree(SHIPPED_MODEL / part, tmp_path / part)
+    package(tmp_path, {"pipeline": {"segmenter": "char", "window": 126, "stride": 96}})
+    loaded = spacy.load(tmp_path)
+    assert loaded.get_pipe("ner").tagger.window == 126
+    assert (ROOT / "configs" / "default.toml").exists()
