@@ -234,6 +234,19 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_subjects(args) -> int:
+    from fazhi.annotations.subjects import read_subjects, score_subjects
+    from fazhi.corpus import load_texts
+
+    result = score_subjects(read_subjects(args.subjects), load_texts(args.corpus))
+    for m in result["misses"]:
+        print(f"{m['doc_id'][:3]} {m['indicator']:<12} gold {m['gold']!s:<16} "
+              f"predicted {m['predicted']}")
+    print(f"indicator subjects, exact match: {result['hits']}/{result['total']} = "
+          f"{result['accuracy']:.3f}")
+    return 0
+
+
 def cmd_tag(args) -> int:
     from fazhi.io import atomic_write_text
     from fazhi.output import format_for, render
@@ -287,6 +300,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("export-docbin", cmd_export_docbin, "write a spaCy DocBin")
     sp.add_argument("out")
     sp.add_argument("--normalized", action="store_true", help="Docs over the normalised text")
+    sp = add("subjects", cmd_subjects, "score the indicator-subject finder on read subjects")
+    sp.add_argument("--subjects", default="annotations/indicator_subjects.jsonl")
     sp = asub.add_parser("agree", help="span F1 per label between two annotation passes")
     sp.add_argument("a")
     sp.add_argument("b")
