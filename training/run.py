@@ -124,6 +124,10 @@ Entity tagger for Chinese annual reports on rule-of-law government construction
 (法治政府建设年度情况报告): MEASURE, INDICATOR, ORG, REGULATION (definitions in
 `annotations/GUIDELINES.md` of the fazhi repository).
 
+A spaCy pipeline (`spacy.load("models/fazhi-zh")` once the fazhi package is installed; its
+components come through the `spacy_factories` entry points): normalizer → sections → ner →
+values → sentences. `fazhi tag PATH…` writes its output as JSONL, CSV or HTML.
+
 - **Architecture:** `AutoModelForTokenClassification` (ELECTRA, 3 layers, hidden 256), one
   IOB2 label per word piece, spans on characters; long texts in overlapping windows;
   constrained (Viterbi) IOB2 decoding. With `rule_features`, the tags of the
