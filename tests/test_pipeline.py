@@ -12,7 +12,7 @@ from fazhi.labels import ENTITY_LABELS, PARTS, TOPICS
 from fazhi.pipeline import assemble
 from fazhi.pipeline.tokens import split_at
 
-from conftest import ROOT, SHIPPED_MODEL
+from conftest import SHIPPED_MODEL
 
 
 def test_the_shipped_model_is_a_spacy_pipeline_with_every_component(nlp):
@@ -138,14 +138,14 @@ def test_a_folder_that_is_not_a_pipeline_is_refused_clearly(tmp_path):
 
 
 def test_the_pipeline_is_rebuilt_from_the_model_parts(tmp_path):
-    """training.package: the [pipeline] table of the config decides the ner settings."""
+    """training.package: the ner windows are [entities]' unless [pipeline] sets them."""
     import shutil
 
     from training.package import package
 
     for part in ("ner", "sections"):
         shutil.copytree(SHIPPED_MODEL / part, tmp_path / part)
-    package(tmp_path, {"pipeline": {"segmenter": "char", "window": 126, "stride": 96}})
-    loaded = spacy.load(tmp_path)
-    assert loaded.get_pipe("ner").tagger.window == 126
-    assert (ROOT / "configs" / "default.toml").exists()
+    package(tmp_path, {"entities": {"window": 100, "stride": 80},
+                       "pipeline": {"segmenter": "char", "stride": 90}})
+    tagger = spacy.load(tmp_path).get_pipe("ner").tagger
+    assert (tagger.window, tagger.stride) == (100, 90)

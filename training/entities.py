@@ -41,8 +41,8 @@ class EntityTrainConfig:
     warmup_ratio: float = 0.1
     train_window: int = 126  # word pieces per training window (plus [CLS] and [SEP])
     train_stride: int = 96
-    window: int = 254  # at prediction time
-    stride: int = 192
+    window: int = 126  # at prediction time: the training length (longer ones lose F1)
+    stride: int = 112
     dev_fraction: float = 0.1  # the tail of each training report, for early stopping
     seed: int = 0
     max_steps: int | None = None  # for tests: stop after this many optimiser steps

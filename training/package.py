@@ -20,7 +20,9 @@ def package(model_dir: str | Path, cfg: dict) -> Path:
     from fazhi.pipeline import assemble
 
     model_dir = Path(model_dir)
-    settings = dict(cfg.get("pipeline", {}))
+    entities = cfg.get("entities", {})
+    settings = {**{k: entities[k] for k in ("window", "stride") if k in entities},
+                **cfg.get("pipeline", {})}
     segmenter = settings.pop("segmenter", "char")
     pkuseg_model = settings.pop("pkuseg_model", "") or None
     ner, sections = model_dir / "ner", model_dir / "sections"

@@ -183,7 +183,7 @@ def quantize_dynamic(tagger: EntityTagger) -> EntityTagger:
 class EntityTagger:
     """A fine-tuned token classifier with its tokenizer, predicting spans on normalised text."""
 
-    def __init__(self, model, tokenizer, window: int = 254, stride: int = 192,
+    def __init__(self, model, tokenizer, window: int = 126, stride: int = 112,
                  batch_size: int = 16, rules=None, features=None):
         self.model = model.eval()
         self.tokenizer = tokenizer

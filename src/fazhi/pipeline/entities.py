@@ -76,7 +76,7 @@ class EntityComponent:
 
 @Language.factory(
     "fazhi_entities",
-    default_config={"window": 254, "stride": 192, "batch_size": 16, "quantize": False},
+    default_config={"window": 126, "stride": 112, "batch_size": 16, "quantize": False},
 )
 def make_entities(nlp: Language, name: str, window: int, stride: int, batch_size: int,
                   quantize: bool) -> EntityComponent:
