@@ -66,6 +66,24 @@ def test_viterbi_keeps_one_label_across_a_name_where_argmax_would_fragment_it():
     assert viterbi(np.stack([row(I_ORG=0.9), row(I_ORG=0.9)]))[0] != "I-ORG"
 
 
+def test_viterbi_finds_the_best_valid_path_by_exhaustive_search():
+    from itertools import product
+
+    from fazhi.entity_tagger import BIO_LABELS, viterbi
+
+    def valid(path):
+        return all(not b.startswith("I-") or a in (f"B-{b[2:]}", b)
+                   for a, b in zip(("O", *path), path))
+
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        scores = rng.normal(size=(4, len(BIO_LABELS))) * 3
+        logp = scores - np.logaddexp.reduce(scores, axis=1, keepdims=True)
+        best = max((p for p in product(BIO_LABELS, repeat=4) if valid(p)),
+                   key=lambda p: sum(logp[t, BIO_LABELS.index(lab)] for t, lab in enumerate(p)))
+        assert viterbi(scores) == list(best)
+
+
 def test_grouped_digits_decode_to_whole_character_spans():
     # 13992件 is three pieces: 139 ##92 件
     offsets = [(0, 2), (2, 5), (5, 7), (7, 8)]
