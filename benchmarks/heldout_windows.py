@@ -1,0 +1,90 @@
+"""Held-out F1 of the inference settings that `tagging.py` times: window/stride and int8.
+
+The shipped model saw all four reports, so its F1 on them says what a setting changes, not
+whether it helps on a new report. Here each report is tagged by a model trained on the other
+three (the leave-one-report-out folds of `python -m training.run`), once per setting.
+
+    .venv/bin/python benchmarks/heldout_windows.py [--folds /tmp/fazhi-folds]
+
+Trains the four fold models on first use (a few minutes each) and keeps them
+in --folds; later runs only predict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import sys
+from pathlib import Path
+
+from fazhi.base_model import resolve_base_model
+from fazhi.data import load_examples
+from fazhi.entity_tagger import EntityTagger, quantize_dynamic
+from fazhi.evaluate import strict_scores
+from fazhi.io import load_toml
+from fazhi.normalize import NormalizerConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # training/ is a top-level package beside src/
+
+# (window, stride): the old default, less overlap, no overlap, the training windows.
+SETTINGS = [(254, 192), (254, 224), (254, 254), (126, 96), (126, 112), (190, 160)]
+
+
+def fold_taggers(examples, cfg, folds: Path, threads: int | None) -> dict[str, EntityTagger]:
+    from training.entities import EntityTrainConfig, train_entity_tagger
+
+    ent = EntityTrainConfig.from_dict(
+        {k: v for k, v in cfg.get("entities", {}).items() if not isinstance(v, dict)}
+        | ({"threads": threads} if threads else {}))
+    out = {}
+    for held in examples:
+        path = folds / held.doc_id
+        if not (path / "model.safetensors").exists():
+            train = [e for e in examples if e.doc_id != held.doc_id]
+            result = train_entity_tagger(train, ent, resolve_base_model(ent.base_model),
+                                         progress=False)
+            result.tagger.save_pretrained(path)
+        out[held.doc_id] = EntityTagger.from_pretrained(path)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--folds", default="/tmp/fazhi-folds")
+    ap.add_argument("--config", default=str(ROOT / "configs/default.toml"))
+    # On a shared machine, one thread avoids fighting another job for both cores.
+    ap.add_argument("--threads", type=int, default=None, help="torch threads for training")
+    ap.add_argument("--out", default=str(ROOT / "benchmarks/heldout_windows.json"))
+    args = ap.parse_args()
+    cfg = load_toml(args.config)
+    examples = load_examples(ROOT / "corpus", ROOT / "annotations/gold.jsonl",
+                             NormalizerConfig.from_dict(cfg.get("normalize", {})))
+    taggers = fold_taggers(examples, cfg, Path(args.folds), args.threads)
+    quantized = {k: quantize_dynamic(copy.copy(t)) for k, t in taggers.items()}
+
+    golds = [[(e.start, e.end, e.label) for e in ex.gold.entities] for ex in examples]
+    lengths = [len(ex.norm.original) for ex in examples]
+    rows, reference = [], None
+    for precision, models in (("fp32", taggers), ("int8", quantized)):
+        for window, stride in SETTINGS:
+            preds = []
+            for ex in examples:
+                tagger = models[ex.doc_id]
+                tagger.window, tagger.stride = window, stride
+                preds.append(ex.to_original(tagger.predict([ex.text])[0]))
+            reference = reference or preds  # fp32 at 254/192, the setting before e516892
+            scores = strict_scores(golds, preds, lengths)
+            differ = sum(len(set(p) ^ set(r)) for p, r in zip(preds, reference))
+            rows.append({"precision": precision, "window": window, "stride": stride,
+                         "micro_f1": scores["micro"]["f1"], "differing_spans": differ,
+                         "f1": {k: v["f1"] for k, v in scores.items()}})
+            print(f"{precision} window {window:3d} stride {stride:3d}  held-out micro F1 "
+                  f"{scores['micro']['f1']:.4f}  spans differing from fp32 254/192: {differ}",
+                  flush=True)
+    Path(args.out).write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()
