@@ -149,3 +149,24 @@ def test_the_pipeline_is_rebuilt_from_the_model_parts(tmp_path):
                        "pipeline": {"segmenter": "char", "stride": 90}})
     tagger = spacy.load(tmp_path).get_pipe("ner").tagger
     assert (tagger.window, tagger.stride) == (100, 90)
+
+
+def test_fazhi_eval_scores_the_saved_pipeline_as_fazhi_tag_runs_it(tmp_path, short_report, gold,
+                                                                   capsys):
+    import json
+
+    from fazhi.cli import main
+
+    doc = next(d for d in gold if d.doc_id.startswith("002"))
+    report = tmp_path / "yanqing.txt"
+    report.write_text(short_report, encoding="utf-8")
+    record = doc.to_json()
+    record["entities"] = [e for e in record["entities"] if e["end"] <= len(short_report)]
+    (tmp_path / "gold.jsonl").write_text(json.dumps(record, ensure_ascii=False) + "\n",
+                                         encoding="utf-8")
+    assert main(["eval", "--model", str(SHIPPED_MODEL), "--text", str(report),
+                 "--gold", str(tmp_path / "gold.jsonl")]) == 0
+    micro = next(line for line in capsys.readouterr().out.splitlines()
+                 if line.startswith("micro"))
+    # the shipped model was trained on this report: a high score, but a real one
+    assert float(micro.split()[3]) > 0.5

@@ -195,11 +195,9 @@ def cmd_normalize(args) -> int:
 
 def cmd_eval(args) -> int:
     from fazhi.annotations.schema import read_jsonl
-    from fazhi.entity_tagger import EntityTagger
     from fazhi.evaluate import errors, evaluate
     from fazhi.io import InputError, read_report
     from fazhi.labels import ENTITY_LABELS
-    from fazhi.normalize import normalize
 
     try:
         text, _ = read_report(args.text)
@@ -214,11 +212,22 @@ def cmd_eval(args) -> int:
               file=sys.stderr)
         return 1
     model_dir = Path(args.model)
-    if not (model_dir / "config.json").exists() and (model_dir / "ner").is_dir():
-        model_dir = model_dir / "ner"
-    tagger = EntityTagger.from_pretrained(model_dir)
-    norm = normalize(text)
-    pred = [(*norm.to_original(s, e), lab) for s, e, lab in tagger.predict([norm.text])[0]]
+    if (model_dir / "config.cfg").exists():
+        # A saved pipeline: score what `fazhi tag` would output, with its own normaliser.
+        from fazhi.pipeline import load
+
+        nlp = load(model_dir, exclude=["sections", "values", "sentences"])
+        pred = [(e.start_char, e.end_char, e.label_) for e in nlp(text).ents]
+    else:  # a bare entity model folder (EntityTagger.save_pretrained)
+        from fazhi.entity_tagger import EntityTagger
+        from fazhi.normalize import normalize
+
+        if not (model_dir / "config.json").exists() and (model_dir / "ner").is_dir():
+            model_dir = model_dir / "ner"
+
+        tagger = EntityTagger.from_pretrained(model_dir)
+        norm = normalize(text)
+        pred = [(*norm.to_original(s, e), lab) for s, e, lab in tagger.predict([norm.text])[0]]
     gold_spans = [(e.start, e.end, e.label) for e in gold.entities]
     result = evaluate([text], [gold_spans], [pred])
     print(f"{'label':<11} {'P':>6} {'R':>6} {'F1':>6} {'gold':>5}   (strict; partial F1)")
