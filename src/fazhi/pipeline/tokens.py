@@ -35,7 +35,7 @@ def split_at(doc: Doc, offsets) -> None:
             retok.split(t, orths, heads=[(t, k) for k in range(len(orths))])
 
 
-def char_spans(doc: Doc, spans, **kwargs) -> list:
+def char_spans(doc: Doc, spans) -> list:
     """spaCy spans for character spans (start, end, label), splitting tokens where needed;
     spans that cover only whitespace are dropped."""
     text = doc.text  # built from the tokens on every access
@@ -44,7 +44,7 @@ def char_spans(doc: Doc, spans, **kwargs) -> list:
     split_at(doc, [off for a, b, _ in spans for off in (a, b)])
     out = []
     for a, b, lab in spans:
-        span = doc.char_span(a, b, label=lab, **kwargs)
+        span = doc.char_span(a, b, label=lab)
         if span is None:  # pragma: no cover - split_at makes every edge a boundary
             raise ValueError(f"span ({a}, {b}) does not align with tokens")
         out.append(span)
