@@ -113,6 +113,29 @@ def test_labels_align_on_grouped_digits_and_quotes(encoder_tokenizer):
     assert decode(labels, enc.offsets) == GOLD
 
 
+def test_dev_rule_tags_come_from_rules_that_never_saw_the_report(encoder_tokenizer):
+    from fazhi.annotations.schema import DocAnnotation
+    from fazhi.entity_tagger import LABEL2ID
+    from fazhi.rules import RuleTagger
+    from training.entities import EntityTrainConfig, build_datasets
+
+    # 接诉即办 has no quotation marks and no head noun: only a gazetteer finds it.
+    line = "全面推行接诉即办,群众满意。"
+    norm = normalize(line * 10)
+    name = [(k * len(line) + 4, k * len(line) + 8, "MEASURE") for k in range(10)]
+    with_name = Example("a", norm, name, DocAnnotation("a"))
+    other = Example("b", normalize("召开专题会议。" * 10), [], DocAnnotation("b"))
+    cfg = EntityTrainConfig(rule_features=True, jackknife=False, dev_fraction=0.3,
+                            train_window=20, train_stride=15)
+    rules = RuleTagger().fit([with_name, other])
+    assert "接诉即办" in rules.gazetteer
+    train, dev = build_datasets([with_name, other], encoder_tokenizer, cfg, rules)
+    tagged = LABEL2ID["B-MEASURE"]
+    assert any(tagged in row["feature_ids"] for row in train)
+    assert dev is not None and not any(tagged in row["feature_ids"] for row in dev)
+    assert any(LABEL2ID["B-MEASURE"] in row["labels"] for row in dev)
+
+
 def test_no_gold_entity_edge_falls_inside_a_word_piece(encoder_tokenizer):
     from fazhi.data import load_examples
     from fazhi.entity_tagger import encode
