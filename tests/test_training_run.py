@@ -2,7 +2,7 @@
 
 import json
 
-from training.run import main
+from training.run import against_baselines, main, target_lines
 
 from conftest import ROOT
 
@@ -22,3 +22,24 @@ def test_a_rules_only_run_scores_every_held_out_report(tmp_path, monkeypatch, ca
     assert "| rules |" in md and "peak memory" in md
     out = capsys.readouterr().out
     assert "rules" in out and "wall time" in out
+
+
+def _pooled(**f1):
+    return {name: {"pooled": {"strict": {"micro": {"f1": v}, "MEASURE": {"f1": v},
+                                         "INDICATOR": {"f1": v}, "ORG": {"f1": v},
+                                         "REGULATION": {"f1": v}}}} for name, v in f1.items()}
+
+
+def test_the_report_says_by_how_much_the_transformer_beats_or_trails_each_baseline():
+    results = _pooled(transformer=0.8041, rules=0.8052, spacy_ner=0.499, random_init=0.8039)
+    assert against_baselines(results) == (
+        "The transformer (0.804) trails rules by 0.001, beats spacy_ner by 0.305, "
+        "ties random_init.")
+
+
+def test_each_target_is_reported_as_met_or_not_with_the_measured_value():
+    lines = target_lines(_pooled(transformer=0.94), {"seconds": 709, "peak_mb": 920})
+    assert "- micro ≥ 0.85: met (0.940)" in lines
+    assert "- REGULATION ≥ 0.95: not met (0.940)" in lines
+    assert "- wall time ≤ 900 s: met (709 s)" in lines
+    assert "- peak memory ≤ 4096 MB: met (920 MB)" in lines
