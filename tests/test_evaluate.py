@@ -2,7 +2,7 @@
 
 import pytest
 
-from fazhi.evaluate import errors, evaluate
+from fazhi.evaluate import errors, evaluate, paired_bootstrap
 
 TEXT = "区司法局深化接诉即办改革,办结319件。"
 GOLD = [(0, 4, "ORG"), (6, 10, "MEASURE"), (15, 19, "INDICATOR")]
@@ -33,3 +33,16 @@ def test_errors_list_false_positives_and_negatives_with_context():
     assert [x["text"] for x in e["false_positives"]] == ["接诉即办改革"]
     assert [x["text"] for x in e["false_negatives"]] == ["接诉即办", "319件"]
     assert "⟦319件⟧" in e["false_negatives"][1]["context"]
+
+
+def test_a_paired_bootstrap_gives_the_difference_with_an_interval_over_paragraphs():
+    texts = [TEXT + "\n" + TEXT] * 3
+    golds = [GOLD + [(s + len(TEXT) + 1, e + len(TEXT) + 1, lab) for s, e, lab in GOLD]] * 3
+    misses_one = [g[:-1] for g in golds]
+    same = paired_bootstrap(texts, golds, golds, golds, samples=200)
+    assert same["diff"] == same["low"] == same["high"] == 0.0 and same["paragraphs"] == 6
+    better = paired_bootstrap(texts, golds, golds, misses_one, samples=200)
+    assert better["diff"] > 0 and 0 <= better["low"] <= better["diff"] <= better["high"]
+    assert better["a_better"] > 0.5
+    worse = paired_bootstrap(texts, golds, misses_one, golds, samples=200)
+    assert worse["diff"] == -better["diff"] and worse["a_better"] == 0.0

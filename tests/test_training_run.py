@@ -43,3 +43,12 @@ def test_each_target_is_reported_as_met_or_not_with_the_measured_value():
     assert "- REGULATION ≥ 0.95: not met (0.940)" in lines
     assert "- wall time ≤ 900 s: met (709 s)" in lines
     assert "- peak memory ≤ 4096 MB: met (920 MB)" in lines
+
+
+def test_a_difference_comes_with_its_paragraph_bootstrap_interval_when_one_was_run():
+    results = _pooled(transformer=0.8037, rules=0.8052)
+    results["rules"]["pooled"]["versus_transformer"] = {
+        "diff": -0.0015, "low": -0.0041, "high": 0.0, "a_better": 0.0, "samples": 1000}
+    assert against_baselines(results) == (
+        "The transformer (0.804) trails rules by 0.001 (95 % interval of the difference "
+        "-0.004 to +0.000; ahead on 0% of 1000 paragraph resamples).")

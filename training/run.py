@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from fazhi.data import Example, load_examples
-from fazhi.evaluate import errors, evaluate
+from fazhi.evaluate import errors, evaluate, paired_bootstrap
 from fazhi.normalize import NormalizerConfig
 from training.entities import EntityTrainConfig, train_entity_tagger
 
@@ -77,8 +77,10 @@ def fold_systems(cfg: dict, base_path: str, systems: tuple[str, ...]):
     return {name: table[name] for name in systems}
 
 
-def run_folds(examples: list[Example], systems: dict) -> dict:
-    """Leave-one-report-out for every system; returns per-fold and pooled results."""
+def run_folds(examples: list[Example], systems: dict, bootstrap: dict | None = None) -> dict:
+    """Leave-one-report-out for every system; returns per-fold and pooled results, and for
+    each other system the transformer's pooled difference with a paragraph-bootstrap
+    interval (`bootstrap`: `paired_bootstrap`'s samples and seed)."""
     results = {name: {"folds": {}, "pooled": None} for name in systems}
     collected = {name: ([], [], []) for name in systems}  # texts, golds, preds (original)
     for held in examples:
@@ -100,6 +102,9 @@ def run_folds(examples: list[Example], systems: dict) -> dict:
                      fold["strict"]["micro"]["f1"], fold["seconds"])
     for name, (texts, golds, preds) in collected.items():
         results[name]["pooled"] = evaluate(texts, golds, preds)
+        if "transformer" in collected and name != "transformer":
+            results[name]["pooled"]["versus_transformer"] = paired_bootstrap(
+                texts, golds, collected["transformer"][2], preds, **(bootstrap or {}))
     return results
 
 
@@ -112,7 +117,12 @@ def against_baselines(results: dict) -> str:
             continue
         diff = round(mine - round(r["pooled"]["strict"]["micro"]["f1"], 3), 3)
         verdict = "beats" if diff > 0 else "ties" if diff == 0 else "trails"
-        parts.append(f"{verdict} {name} by {abs(diff):.3f}" if diff else f"ties {name}")
+        part = f"{verdict} {name} by {abs(diff):.3f}" if diff else f"ties {name}"
+        if boot := r["pooled"].get("versus_transformer"):
+            part += (f" (95 % interval of the difference {boot['low']:+.3f} to "
+                     f"{boot['high']:+.3f}; ahead on {boot['a_better']:.0%} of "
+                     f"{boot['samples']} paragraph resamples)")
+        parts.append(part)
     return f"The transformer ({mine:.3f}) " + ", ".join(parts) + "."
 
 
@@ -255,7 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     base_model = entity_config(cfg).base_model
     base_path = resolve_base_model(base_model)
     systems = tuple(s for s in args.systems.split(",") if s)
-    results = run_folds(examples, fold_systems(cfg, base_path, systems))
+    results = run_folds(examples, fold_systems(cfg, base_path, systems),
+                        cfg.get("evaluation", {}).get("bootstrap"))
     section_results = None
     if not args.no_sections:
         from training.sections import run_section_folds
