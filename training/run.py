@@ -116,8 +116,8 @@ def against_baselines(results: dict) -> str:
         if name == "transformer":
             continue
         diff = round(mine - round(r["pooled"]["strict"]["micro"]["f1"], 3), 3)
-        verdict = "beats" if diff > 0 else "ties" if diff == 0 else "trails"
-        part = f"{verdict} {name} by {abs(diff):.3f}" if diff else f"ties {name}"
+        part = (f"{'beats' if diff > 0 else 'trails'} {name} by {abs(diff):.3f}" if diff
+                else f"ties {name}")
         if boot := r["pooled"].get("versus_transformer"):
             part += (f" (95 % interval of the difference {boot['low']:+.3f} to "
                      f"{boot['high']:+.3f}; ahead on {boot['a_better']:.0%} of "
