@@ -6,6 +6,8 @@
 - `[LABEL text]` marks an entity.
 - `{PART TOPIC}` opens a section at that point; it runs to the next `{…}` or the end.
 - `{H}` … `{/H}` marks the heading of the section it stands in.
+- `{S}` … `{/S}` marks an indicator's subject, the counted noun (`办理{S}行政复议案件{/S}[INDICATOR 319件]`);
+  it belongs to the nearest INDICATOR in its sentence (`fazhi.annotations.synthetic`).
 - `\\[`, `\\]`, `\\{`, `\\}`, `\\\\` stand for those characters in the report itself.
 
 `render` writes a report's gold in this form and `parse` reads it back; `parse` checks
@@ -26,6 +28,7 @@ _TOKEN = re.compile(
     r"|\[(?P<label>[A-Z_]+) "
     r"|(?P<close>\])"
     r"|\{(?P<hopen>H)\}|\{(?P<hclose>/H)\}"
+    r"|\{(?P<sopen>S)\}|\{(?P<sclose>/S)\}"
     r"|\{(?P<part>[A-Z_]+) (?P<topic>[A-Z_]+)\}"
 )
 
@@ -72,6 +75,8 @@ def parse(marked: str, doc_id: str = "", original: str | None = None,
     entities: list[Entity] = []
     sections: list[tuple[int, str, str]] = []
     headings: list[tuple[int, int]] = []
+    subjects: list[tuple[int, int]] = []
+    open_subject: int | None = None
     open_ent: tuple[int, str] | None = None
     open_head: int | None = None
     pos = 0
@@ -109,6 +114,15 @@ def parse(marked: str, doc_id: str = "", original: str | None = None,
                 raise MarkupError(f"{{/H}} without {{H}} at {where()}")
             headings.append((offset + open_head, offset + n))
             open_head = None
+        elif m.group("sopen"):
+            if open_subject is not None:
+                raise MarkupError(f"subject opened twice at {where()}")
+            open_subject = n
+        elif m.group("sclose"):
+            if open_subject is None:
+                raise MarkupError(f"{{/S}} without {{S}} at {where()}")
+            subjects.append((offset + open_subject, offset + n))
+            open_subject = None
         else:
             part, topic = m.group("part"), m.group("topic")
             if part not in PARTS or topic not in TOPICS:
@@ -118,8 +132,8 @@ def parse(marked: str, doc_id: str = "", original: str | None = None,
             sections.append((offset + n, part, topic))
         pos = m.end()
     plain.append(marked[pos:])
-    if open_ent or open_head is not None:
-        raise MarkupError("markup ends inside an entity or heading")
+    if open_ent or open_head is not None or open_subject is not None:
+        raise MarkupError("markup ends inside an entity, heading or subject")
     text = "".join(plain)
     if original is not None:
         expected = original[offset:offset + len(text)]
@@ -141,7 +155,7 @@ def parse(marked: str, doc_id: str = "", original: str | None = None,
     for h in headings:
         if h not in placed:
             raise MarkupError(f"heading at {h} is outside any section or a second one in its section")
-    return text, DocAnnotation(doc_id, entities, secs)
+    return text, DocAnnotation(doc_id, entities, secs, subjects)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,6 +39,9 @@ class DocAnnotation:
     doc_id: str
     entities: list[Entity] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
+    # Indicator subjects read from markup ({S}…{/S}); stored apart from the gold, as
+    # subject rows (annotations/indicator_subjects.jsonl), so not part of to_json.
+    subjects: list[tuple[int, int]] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {
