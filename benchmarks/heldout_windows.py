@@ -18,7 +18,7 @@ import json
 import sys
 from pathlib import Path
 
-from fazhi.base_model import resolve_base_model
+from training.base_model import resolve_base_model
 from fazhi.data import load_examples
 from fazhi.entity_tagger import EntityTagger, quantize_dynamic
 from fazhi.evaluate import strict_scores

@@ -8,7 +8,7 @@ import pytest
 import torch
 import transformers
 
-from fazhi.base_model import (
+from training.base_model import (
     LTP_TINY,
     LTP_TINY_WHEEL,
     BaseModelError,
@@ -117,21 +117,21 @@ def test_a_directory_under_models_dir_without_config_json_is_not_a_model(tmp_pat
 @pytest.mark.parametrize("alias", ["ltp-tiny-electra-zh", "ltp-tiny"])
 def test_the_ltp_tiny_aliases_use_the_shared_copy_when_there_is_one(tmp_path, alias,
                                                                     monkeypatch):
-    monkeypatch.setattr("fazhi.base_model.rebuild_ltp_tiny", no_rebuild)
+    monkeypatch.setattr("training.base_model.rebuild_ltp_tiny", no_rebuild)
     shared_copy = make_model_dir(tmp_path / "shared" / "models" / LTP_TINY)
     resolved = resolve_base_model(alias, models_dir=tmp_path / "base",
-                                  shared_dir=tmp_path / "shared")
+                                  shared_models=tmp_path / "shared" / "models")
     assert resolved == str(shared_copy)
 
 
 @pytest.mark.parametrize("alias", ["ltp-tiny-electra-zh", "ltp-tiny"])
 def test_an_ltp_tiny_already_built_under_models_dir_wins_for_every_alias(tmp_path, alias,
                                                                         monkeypatch):
-    monkeypatch.setattr("fazhi.base_model.rebuild_ltp_tiny", no_rebuild)
+    monkeypatch.setattr("training.base_model.rebuild_ltp_tiny", no_rebuild)
     built = make_model_dir(tmp_path / "base" / LTP_TINY)
     make_model_dir(tmp_path / "shared" / "models" / LTP_TINY)
     resolved = resolve_base_model(alias, models_dir=tmp_path / "base",
-                                  shared_dir=tmp_path / "shared")
+                                  shared_models=tmp_path / "shared" / "models")
     assert resolved == str(built)
 
 
@@ -144,9 +144,9 @@ def test_without_any_copy_the_ltp_tiny_aliases_run_the_recipe_into_models_dir(tm
         calls.append(target_dir)
         return make_model_dir(target_dir)
 
-    monkeypatch.setattr("fazhi.base_model.rebuild_ltp_tiny", recipe)
+    monkeypatch.setattr("training.base_model.rebuild_ltp_tiny", recipe)
     resolved = resolve_base_model(alias, models_dir=tmp_path / "base",
-                                  shared_dir=tmp_path / "no-shared")
+                                  shared_models=tmp_path / "no-shared")
     assert calls == [tmp_path / "base" / LTP_TINY]
     assert resolved == str(tmp_path / "base" / LTP_TINY)
 
@@ -293,7 +293,7 @@ def test_a_target_that_cannot_be_written_is_reported_in_one_line(tmp_path):
 
 @pytest.mark.skipif(not ENCODER.is_dir(), reason="../shared/models is not beside the checkout")
 def test_the_shared_copy_is_what_ltp_tiny_resolves_to_and_loads_for_new_labels(tmp_path):
-    resolved = resolve_base_model("ltp-tiny", models_dir=tmp_path, shared_dir=SHARED)
+    resolved = resolve_base_model("ltp-tiny", models_dir=tmp_path, shared_models=SHARED / "models")
     assert resolved == str(ENCODER)
     tokenizer = transformers.AutoTokenizer.from_pretrained(resolved)
     model = transformers.AutoModelForTokenClassification.from_pretrained(

@@ -244,8 +244,8 @@ def peak_memory_mb() -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from fazhi.base_model import resolve_base_model
     from fazhi.io import atomic_write_text
+    from training.base_model import resolve_base_model
 
     ap = argparse.ArgumentParser(prog="python -m training.run", description=__doc__)
     ap.add_argument("--config", default="configs/default.toml")

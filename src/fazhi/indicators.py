@@ -24,18 +24,20 @@ import re
 from dataclasses import dataclass
 
 from fazhi.normalize import NormalizerConfig, normalize
+from fazhi.text import (
+    APPROX_BOUNDS,
+    CJK,
+    CN_DIGIT_VALUE,
+    CN_NUMERAL,
+    CN_SMALL_UNIT,
+    PREFIX_BOUNDS,
+    SUFFIX_BOUNDS,
+    WITHIN,
+    chinese_number,
+)
 
-# Bound words the guidelines keep inside an INDICATOR span. The approximating ones make the
-# value a round figure; the others (以上, 以下, 内, 最快) make it a limit, still exact.
-PREFIX_BOUNDS = ("最快", "近", "约")
-SUFFIX_BOUNDS = ("以上", "以下", "左右", "内")
-APPROX_BOUNDS = frozenset({"余", "多", "近", "约", "左右"})
-
-CN_DIGIT_VALUE = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-                  "六": 6, "七": 7, "八": 8, "九": 9}
-CN_SMALL_UNIT = {"十": 10, "百": 100, "千": 1000}
-CN_BIG_UNIT = {"万": 10_000, "亿": 100_000_000}
-CN_NUMERAL = "零〇一二两三四五六七八九十百千万亿"
+# A parsed span may end in 内 (15个工作日内) as well as the other suffix bounds.
+SUFFIX_BOUNDS = (*SUFFIX_BOUNDS, WITHIN)
 
 # 千 before 克/米/瓦 is the metric prefix of the unit (5千克), not a multiplier.
 _ARABIC = r"(?P<arabic>\d+(?:\.\d+)?)(?P<mid>余|多)?(?P<mult>[万亿]|千(?![克米瓦]))?"
@@ -65,28 +67,6 @@ class IndicatorValue:
     bound: str | None  # the bound or approximation word as written (余, 以上, 最快, …)
     approx: bool  # the figure is rounded or estimated (余 多 近 约 左右 数十)
     fraction: bool  # value is a share (三分之一 → 0.333…), not a count
-
-
-def chinese_number(s: str) -> int:
-    """Value of a Chinese numeral: 十六 → 16, 一百二十 → 120, 两万 → 20000, 二〇二二 → 2022."""
-    if not s or any(c not in CN_NUMERAL for c in s):
-        raise ValueError(f"not a Chinese numeral: {s!r}")
-    if not any(c in CN_SMALL_UNIT or c in CN_BIG_UNIT for c in s):
-        # digit by digit, as years and codes are written
-        return int("".join(str(CN_DIGIT_VALUE[c]) for c in s))
-    total, section, digit = 0, 0, None
-    for c in s:
-        if c in CN_DIGIT_VALUE:
-            digit = CN_DIGIT_VALUE[c]
-        elif c in CN_SMALL_UNIT:
-            # a bare 十 at the start means one ten (十六); elsewhere a missing digit is one too
-            section += (1 if digit is None else digit) * CN_SMALL_UNIT[c]
-            digit = None
-        else:  # 万 or 亿 closes a section
-            section += digit or 0
-            total = (total + section) * CN_BIG_UNIT[c] if c == "亿" else total + section * CN_BIG_UNIT[c]
-            section, digit = 0, None
-    return total + section + (digit or 0)
 
 
 def _number(s: str) -> float:
@@ -161,7 +141,7 @@ RIGHT_STOPS = VERBS + ADVERBS + LINKS + (
     "的", "和", "与", "及", "在", "被", "是", "已", "可", "将", "均", "以上", "以下", "左右",
 )
 MAX_SUBJECT = 20
-_NOUN_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9.「」『』《》〈〉]")
+_NOUN_CHAR = re.compile(rf"[{CJK}A-Za-z0-9.「」『』《》〈〉]")
 
 
 def _starts_with_any(text: str, i: int, words) -> bool:

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-CN_DIGITS = "零一二三四五六七八九十"
+from fazhi.text import CLAUSE_ENDS, CN_DIGITS, enumerator_number, is_cjk
 
 # Characters the shipped encoder's vocabulary maps to [UNK], and a covered equivalent.
 # Measured on the corpus: “ ” and — are 616 of 41,192 non-space characters (1.5 %).
@@ -32,8 +32,6 @@ DEFAULT_BOILERPLATE = (
     r"由会员分享", r"可在线阅读", r"请在.{1,30}上搜索", r"^扫一扫分享本页$", r"^扫一扫在手机打开当前页$",
     r"^打印本页$", r"^关闭窗口$", r"^【(?:打印|关闭)】", r"^字号[:：]?\s*[大中小]",
 )
-
-_SENTENCE_END = set("。！？!?;；:：")
 
 
 @dataclass
@@ -162,7 +160,7 @@ def _t2s():
 
 def is_traditional(text: str, threshold: float = 0.03) -> bool:
     """True when a noticeable share of the CJK characters change under t2s conversion."""
-    cjk = [c for c in text if "\u4e00" <= c <= "\u9fff"]
+    cjk = [c for c in text if is_cjk(c)]
     if not cjk:
         return False
     sample = "".join(cjk[:5000])
@@ -221,7 +219,7 @@ def remove_page_markers(text: str) -> list[Edit]:
     for m in _PAGE_MARKER.finditer(text):
         start = m.start()
         before = text[:start].rstrip(" \t")
-        mid_sentence = bool(before) and before[-1] not in _SENTENCE_END
+        mid_sentence = bool(before) and before[-1] not in CLAUSE_ENDS
         cands.append((int(m.group(1)), start, m.end(), mid_sentence))
     # The longest chain 1, 2, 3, … in document order.
     chain: list[tuple[int, int, int, bool]] = []
@@ -248,10 +246,10 @@ def repair_ocr(text: str) -> list[Edit]:
     edits += [(m.start(), m.end(), "〇", "") for m in _YEAR_ZERO.finditer(text)]
     last = 0  # the value of the last well-formed parenthesised Chinese enumerator
     for m in _PAREN_ENUM.finditer(text):
-        if m.start() and text[m.start() - 1] not in _SENTENCE_END and text[m.start() - 1] != "\n":
+        if m.start() and text[m.start() - 1] not in CLAUSE_ENDS and text[m.start() - 1] != "\n":
             continue  # only enumerators in heading position: line start or after a sentence
         inner = m.group(1)
-        value = cn_number(inner)
+        value = enumerator_number(inner)
         if value is not None:
             last = value
         elif last and len(inner) == 1 and inner.isascii() and inner.isalpha() and 1 <= last < 10:
@@ -263,18 +261,6 @@ def repair_ocr(text: str) -> list[Edit]:
 
 def cover_unknown(text: str, equivalents: dict[str, str]) -> list[Edit]:
     return [(i, i + 1, equivalents[c], "") for i, c in enumerate(text) if c in equivalents]
-
-
-def cn_number(s: str) -> int | None:
-    """Value of a small Chinese numeral (一 … 九十九), or None."""
-    if not s or any(c not in CN_DIGITS for c in s):
-        return None
-    if s == "十":
-        return 10
-    if "十" in s:
-        tens, _, units = s.partition("十")
-        return (CN_DIGITS.index(tens) if tens else 1) * 10 + (CN_DIGITS.index(units) if units else 0)
-    return CN_DIGITS.index(s) if len(s) == 1 else None
 
 
 # --- the normaliser ------------------------------------------------------------------------

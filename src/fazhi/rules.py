@@ -21,13 +21,20 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from fazhi.data import Example, Span
+from fazhi.text import (
+    CJK,
+    PREFIX_BOUNDS,
+    SUFFIX_BOUNDS,
+    UNBRACKETED_TITLE_KINDS,
+    WITHIN,
+    is_cjk,
+)
 
 # Equal-length conflicts: a title is the most specific reading, a number the least.
 LABEL_PRIORITY = ("REGULATION", "MEASURE", "ORG", "INDICATOR")
 GAZETTEER, PATTERN = 0, 1  # a surface seen tagged in training beats a generic pattern
 MIN_PRECISION = 0.5  # what fit() learns must be right at least this often on the training text
 
-CJK = "\u4e00-\u9fff"
 QUOTED = r"「[^「」\n]{1,25}」"
 # A name's characters: CJK, ASCII letters and digits (综合窗口2.0改革), and whole quotations.
 NAME_TOKEN = rf"(?:{QUOTED}|[{CJK}A-Za-z0-9.+\-])"
@@ -40,8 +47,6 @@ BASE_UNITS = (
     "轮", "轮次", "条", "起", "篇", "份", "本", "册", "卷", "张", "套", "枚", "元", "万元", "亿元",
     "美元", "%", "个百分点", "天", "小时", "分钟", "个工作日", "公里", "平方公里", "公顷", "吨",
 )
-PREFIX_BOUNDS = ("最快", "近", "约")
-SUFFIX_BOUNDS = ("以上", "以下", "左右")
 TIME_UNITS = ("天", "小时", "分钟", "个工作日", "工作日", "个月", "年")  # these take 内: 15个工作日内
 DATE_UNITS = ("月", "日", "号")  # a number before these is a date, never a count
 # A count followed by these is a time frame or the report's own structure: 三个月以来, 两部分.
@@ -99,8 +104,7 @@ MIN_LEARNED_HEAD = 3  # a head noun learned from training must end this many mea
 REGULATION_VERBS = ("落实", "贯彻", "实施", "修订", "新修订", "出台", "印发", "制发", "制定",
                     "起草", "编写", "编制", "公开", "按照", "依据", "根据", "围绕", "推进")
 MAKING_VERBS = ("起草", "出台", "印发", "制发", "制定", "编写", "编制", "修订")
-LAW_SUFFIXES = ("条例", "规定", "办法", "细则", "意见", "方案", "规划", "计划", "纲要", "目录",
-                "预案", "汇编", "手册", "指引", "读本", "法")
+LAW_SUFFIXES = UNBRACKETED_TITLE_KINDS
 # 执法, 立法, 普法 …: words ending in 法 that are not the title of a law,
 NOT_LAW_BEFORE_FA = set("执立普依司守学用方做说作违合宪办")
 # and 法 opening a word: 法治, 法规, 宪法日.
@@ -116,10 +120,6 @@ MAX_TITLE = 100
 
 def _alternation(words) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
-
-
-def _is_cjk(c: str) -> bool:
-    return "\u4e00" <= c <= "\u9fff"
 
 
 def _enclosed_mask(text: str) -> list[bool]:
@@ -159,7 +159,7 @@ def law_word_ok(text: str, end: int) -> bool:
 
 
 def _title_ends(text: str, end: int) -> bool:
-    return (end == len(text) or not (_is_cjk(text[end]) or text[end].isalnum())
+    return (end == len(text) or not (is_cjk(text[end]) or text[end].isalnum())
             or text.startswith(TITLE_FOLLOWERS, end))
 
 
@@ -304,7 +304,7 @@ def indicators(text: str, units, extras: bool = True) -> list[Span]:
                 end += len(bound)
                 break
         else:
-            if unit in TIME_UNITS and text.startswith("内", end):
+            if unit in TIME_UNITS and text.startswith(WITHIN, end):
                 end += 1
         spans.append((_with_prefix(text, start), end, "INDICATOR"))
     if extras:
@@ -389,7 +389,7 @@ def _org_body_char(text: str, i: int, body_start: int) -> bool:
     # A level inside a name opens it (朝阳区|市场监管局) or follows 治 (依法治区委员会);
     # anywhere else it starts the next name: 区委|区政府, 区政府严格按照|市政府.
     c = text[i]
-    return _is_cjk(c) and c not in FUNCTION_CHARS and (
+    return is_cjk(c) and c not in FUNCTION_CHARS and (
         c not in LEVELS or i == body_start or text[i - 1] == "治")
 
 
@@ -467,7 +467,7 @@ class RuleTagger:
                 if label == "ORG" and place and place.end() < len(surface) \
                         and not set(place.group()[:-1]) & NOT_IN_PLACE:
                     places[place.group()] += 1
-                if label == "MEASURE" and all(_is_cjk(c) for c in surface[-2:]):
+                if label == "MEASURE" and all(is_cjk(c) for c in surface[-2:]):
                     heads[surface[-2:]] += 1
                 if label == "MEASURE" and re.fullmatch(QUOTED, surface):
                     endings[surface[-2]] += 1

@@ -55,7 +55,8 @@ import numpy as np
 
 from fazhi.annotations.schema import DocAnnotation, Section
 from fazhi.labels import PARTS, PARTS_WITH_TOPIC, TOPICS
-from fazhi.normalize import Normalized, Normalizer, NormalizerConfig, cn_number
+from fazhi.normalize import Normalized, Normalizer, NormalizerConfig
+from fazhi.text import SENTENCE_ENDS, enumerator_number, is_cjk
 
 BOUNDARY_LABELS = ("O", "H", "S")  # no boundary, section with heading, headless section
 
@@ -105,7 +106,7 @@ PART_NAMES = ("主要举措和成效", "存在问题和不足", "工作安排", 
 _TOC_ENTRY = re.compile(r"(?:\.{4,}|·{4,}|…{2,})\s*\d{1,4}\s*$")
 _TITLE_END = re.compile(r"(?:报告|白皮书)")
 _HEADING_STOP = re.compile(r"[。;；!?！？\n]")
-_SENT_END = set("。;；!?！？")
+_SENT_END = SENTENCE_ENDS
 _OPENERS, _CLOSERS = "《「『“(", "》」』”)"
 
 
@@ -196,7 +197,7 @@ def _value(kind: str, marker: str) -> int | None:
         return None
     if digits.isdigit():
         return int(digits)
-    return cn_number(digits)
+    return enumerator_number(digits)
 
 
 def find_candidates(text: str) -> list[Candidate]:
@@ -280,7 +281,7 @@ def _char_class(c: str) -> str:
         return "CNNUM"
     if c.isspace():
         return "SPACE"
-    if "\u4e00" <= c <= "\u9fff":
+    if is_cjk(c):
         return "CJK"
     return "OTHER"
 

@@ -11,15 +11,9 @@ import re
 from dataclasses import dataclass
 
 from fazhi.normalize import NormalizerConfig, normalize
+from fazhi.text import DOCUMENT_KINDS
 
-# Document kinds, matched at the end of the title, longest first so that 办法 is not read as
-# 法 and 实施细则 not as 则. 法 alone is a law only when nothing longer matches.
-KINDS = tuple(sorted((
-    "法", "法典", "条例", "规定", "办法", "意见", "方案", "纲要", "计划", "要点", "规划", "通知",
-    "决定", "细则", "清单", "目录", "指南", "手册", "标准", "报告", "预案", "规范", "规则", "准则",
-    "指引", "措施", "举措", "读本", "汇编", "选编", "问答", "简报", "白皮书", "流程图", "提示函",
-    "考核指标", "建议", "答复",
-), key=len, reverse=True))
+KINDS = DOCUMENT_KINDS
 # Parenthesised editions written after a title: kept with their brackets, as written.
 EDITIONS = ("试行", "暂行", "草案", "修订", "修订草案", "征求意见稿", "送审稿")
 

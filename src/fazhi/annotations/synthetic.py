@@ -84,7 +84,7 @@ def link_subjects(doc_id: str, text: str, gold: DocAnnotation) -> tuple[list[dic
             problems.append(f"{doc_id} {s}-{e}: subject {text[s:e]!r} has no INDICATOR "
                             "in its sentence")
             continue
-        gap, ind = min(candidates, key=lambda c: (c[0], c[1].start))
+        _, ind = min(candidates, key=lambda c: (c[0], c[1].start))
         key = (ind.start, ind.end)
         if key in chosen:
             problems.append(f"{doc_id} {s}-{e}: second subject {text[s:e]!r} for INDICATOR "

@@ -12,7 +12,9 @@ from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
-ENDS = frozenset("。！？；!?;")
+from fazhi.text import SENTENCE_ENDS
+
+ENDS = SENTENCE_ENDS
 CLOSERS = frozenset("」』”’)）】")
 
 

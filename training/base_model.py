@@ -26,7 +26,7 @@ log = logging.getLogger("fazhi")
 LTP_TINY = "ltp-tiny-electra-zh"
 LTP_TINY_ALIASES = (LTP_TINY, "ltp-tiny")
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 # The sizes that define the encoder's shape; everything else in ElectraConfig keeps its
 # default, which is what the shared copy was saved with.
@@ -75,13 +75,14 @@ LTP_TINY_WHEEL = LtpWheel()
 
 
 def resolve_base_model(name: str, models_dir: str | Path = "models/base",
-                       shared_dir: str | Path | None = None) -> str:
+                       shared_models: str | Path | None = None) -> str:
     """A local directory or hub id for `from_pretrained`, given the config's `base_model`.
 
     Order: an existing directory; `models_dir/<name>` with a config.json; for the LTP-tiny
-    aliases the shared developer copy, else the PyPI rebuild into `models_dir`; otherwise a
-    hub id, returned unchanged. Relative paths are taken from the working directory, like
-    every other path in the configs.
+    aliases the shared developer copy (`shared_models/<name>`, by default `../shared/models`
+    beside the checkout), else the PyPI rebuild into `models_dir`; otherwise a hub id,
+    returned unchanged. Relative paths are taken from the working directory, like every other
+    path in the configs ([paths] in configs/default.toml).
     """
     if not name.strip():
         raise BaseModelError("base_model is empty")
@@ -95,8 +96,9 @@ def resolve_base_model(name: str, models_dir: str | Path = "models/base",
         if (built / "config.json").is_file():
             return str(built)
     if canonical == LTP_TINY:
-        shared = Path(shared_dir) if shared_dir is not None else REPO_ROOT.parent / "shared"
-        shared_copy = shared / "models" / LTP_TINY
+        shared = Path(shared_models) if shared_models is not None \
+            else REPO_ROOT.parent / "shared" / "models"
+        shared_copy = shared / LTP_TINY
         if (shared_copy / "config.json").is_file():
             return str(shared_copy)
         log.info("%s: no local copy, rebuilding it from PyPI into %s", name, models_dir / LTP_TINY)

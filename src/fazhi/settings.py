@@ -1,0 +1,123 @@
+"""The project's settings: `configs/default.toml`, read once into typed tables.
+
+Where each setting lives (one table each; nothing is repeated elsewhere):
+
+- `[paths]`: where the corpus, the gold, the reports and the models are (`Paths`).
+- `[normalize]`: overrides of the normaliser's defaults (`fazhi.normalize.NormalizerConfig`).
+- `[entities]`, `[sections]`: how the two taggers are trained (`training.entities`,
+  `training.sections` type them).
+- `[pipeline]`: inference settings, written into the saved pipeline's `config.cfg` by the
+  package stage (`PipelineSettings`). A saved pipeline reads nothing else: its `config.cfg`
+  is its whole description.
+- `[evaluation]`: the paired bootstrap and the targets the held-out scores are held to.
+- `[spacy_ner]`: the spaCy NER baseline.
+
+Relative paths are relative to the working directory (the checkout), as the Makefile runs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from fazhi.io import load_toml
+from fazhi.normalize import NormalizerConfig
+
+DEFAULT_CONFIG = Path(os.environ.get("FAZHI_CONFIG", "configs/default.toml"))
+
+
+def from_table(cls, table: dict, what: str):
+    """`cls(**table)`, refusing keys the dataclass does not have: a misspelt setting in a
+    config file would otherwise be ignored silently."""
+    unknown = set(table) - {f.name for f in fields(cls)}
+    if unknown:
+        raise ValueError(f"unknown {what} settings: {sorted(unknown)}")
+    return cls(**table)
+
+
+@dataclass(frozen=True)
+class Paths:
+    corpus: str = "corpus"
+    gold: str = "annotations/gold.jsonl"
+    subjects: str = "annotations/indicator_subjects.jsonl"
+    reports: str = "reports"
+    model: str = "models/fazhi-zh"
+    # Base encoders: built copies, then the shared folder beside the checkout.
+    base_models: str = "models/base"
+    shared_models: str = "../shared/models"
+    spacy_ner_config: str = "configs/spacy_ner.cfg"
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    segmenter: str = "char"  # spaCy's Chinese segmenter: "char" or "pkuseg"
+    pkuseg_model: str = ""  # a local spacy-pkuseg model folder, for segmenter "pkuseg"
+    window: int = 126  # word pieces per prediction window
+    stride: int = 112
+    batch_size: int = 16  # windows per forward pass, across reports
+    quantize: bool = False  # dynamic int8 quantisation of the encoder on load
+
+    def ner_config(self) -> dict:
+        """The `ner` component's settings, as its factory takes them."""
+        return {"window": self.window, "stride": self.stride, "batch_size": self.batch_size,
+                "quantize": self.quantize}
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    samples: int = 1000
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Goals the held-out scores are reported against (met / not met)."""
+
+    entities: dict[str, float] = field(default_factory=dict)  # label or "micro" → F1
+    sections: dict[str, float] = field(default_factory=dict)  # headline metric → value
+    run_seconds: float = 0.0
+    run_peak_mb: float = 0.0
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    bootstrap: Bootstrap = field(default_factory=Bootstrap)
+    targets: Targets = field(default_factory=Targets)
+
+
+@dataclass(frozen=True)
+class Settings:
+    path: Path
+    paths: Paths
+    normalize: NormalizerConfig
+    pipeline: PipelineSettings
+    evaluation: Evaluation
+    tables: dict  # the raw tables, for the training dataclasses that type their own
+
+    def table(self, name: str) -> dict:
+        """A raw table without its sub-tables (`[entities.random_init]` stays out)."""
+        return {k: v for k, v in self.tables.get(name, {}).items() if not isinstance(v, dict)}
+
+    def subtable(self, name: str, sub: str) -> dict:
+        return dict(self.tables.get(name, {}).get(sub, {}))
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    path = Path(path) if path else DEFAULT_CONFIG
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no project config (run from the checkout, or set "
+                                "FAZHI_CONFIG)")
+    raw = load_toml(path)
+    evaluation = raw.get("evaluation", {})
+    targets = evaluation.get("targets", {})
+    return Settings(
+        path=path,
+        paths=from_table(Paths, raw.get("paths", {}), "[paths]"),
+        normalize=NormalizerConfig.from_dict(raw.get("normalize", {})),
+        pipeline=from_table(PipelineSettings, raw.get("pipeline", {}), "[pipeline]"),
+        evaluation=Evaluation(
+            from_table(Bootstrap, evaluation.get("bootstrap", {}), "[evaluation.bootstrap]"),
+            from_table(Targets, targets, "[evaluation.targets]")),
+        tables=raw,
+    )
