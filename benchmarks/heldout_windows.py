@@ -18,12 +18,12 @@ import json
 import sys
 from pathlib import Path
 
-from training.base_model import resolve_base_model
 from fazhi.data import load_examples
 from fazhi.entity_tagger import EntityTagger, quantize_dynamic
-from fazhi.evaluate import strict_scores
+from fazhi.evaluation.spans import strict_scores
 from fazhi.io import load_toml
 from fazhi.normalize import NormalizerConfig
+from training.base_model import resolve_base_model
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # training/ is a top-level package beside src/

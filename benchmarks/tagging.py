@@ -122,7 +122,7 @@ def main() -> None:
 
     from fazhi.annotations.schema import read_jsonl
     from fazhi.corpus import load_texts
-    from fazhi.evaluate import strict_scores
+    from fazhi.evaluation.spans import strict_scores
 
     # spawn, not fork: a fresh interpreter per variant keeps peak memory per variant.
     ctx = multiprocessing.get_context("spawn")

@@ -2,7 +2,8 @@
 
 import pytest
 
-from fazhi.evaluate import errors, evaluate, paired_bootstrap
+from fazhi.evaluation.bootstrap import paired_bootstrap
+from fazhi.evaluation.entities import errors, evaluate
 
 TEXT = "区司法局深化接诉即办改革,办结319件。"
 GOLD = [(0, 4, "ORG"), (6, 10, "MEASURE"), (15, 19, "INDICATOR")]

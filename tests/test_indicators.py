@@ -152,7 +152,8 @@ def test_the_subject_file_is_read_from_the_corpus_over_all_four_reports(corpus_t
 
 
 def test_the_heuristic_accuracy_against_the_read_subjects_is_measured(corpus_texts):
-    from fazhi.annotations.subjects import read_subjects, score_subjects
+    from fazhi.annotations.schema import read_subjects
+    from fazhi.evaluation.subjects import score_subjects
 
     result = score_subjects(read_subjects(SUBJECTS), corpus_texts)
     print(f"indicator subject exact match: {result['hits']}/{result['total']}")

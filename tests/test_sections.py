@@ -7,7 +7,8 @@ import pytest
 
 from fazhi.annotations.schema import DocAnnotation, Section
 from fazhi.annotations.validate import validate
-from fazhi.sections import SectionTagger, heading_end, names_part, segment
+from fazhi.sections import SectionTagger, heading_end, segment
+from fazhi.sections.keywords import names_part
 from training.sections import (
     RulesSectionTagger,
     fit_loglinear,

@@ -3,7 +3,7 @@ import itertools
 import spacy
 
 from fazhi.data import Example
-from fazhi.evaluate import evaluate
+from fazhi.evaluation.entities import evaluate
 from fazhi.normalize import normalize
 from training.baselines.spacy_ner import (
     chunk_bounds,

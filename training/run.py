@@ -16,7 +16,8 @@ import time
 from pathlib import Path
 
 from fazhi.data import Example, load_examples
-from fazhi.evaluate import errors, evaluate, paired_bootstrap
+from fazhi.evaluation.bootstrap import paired_bootstrap
+from fazhi.evaluation.entities import errors, evaluate
 from fazhi.normalize import NormalizerConfig
 from training.entities import EntityTrainConfig, train_entity_tagger
 

@@ -19,7 +19,6 @@ import json
 import logging
 import sys
 import time
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +27,7 @@ import numpy as np
 from fazhi.annotations.schema import Section
 from fazhi.annotations.validate import validate
 from fazhi.data import Example
+from fazhi.evaluation.sections import add_counts, heading_errors, score_counts, summarise
 from fazhi.labels import PARTS, TOPICS
 from fazhi.normalize import Normalized, NormalizerConfig
 from fazhi.sections import (
@@ -240,81 +240,6 @@ class RulesSectionTagger:
         return to_original_sections(norm, self.predict_nodes(norm.text, ocr_breaks(norm)))
 
 
-# --- evaluation -------------------------------------------------------------------------------
-
-def _char_labels(n: int, sections: list[Section]) -> tuple[list[str], list[str]]:
-    parts, topics = ["-"] * n, ["-"] * n
-    for s in sections:
-        parts[s.start:s.end] = [s.part] * (s.end - s.start)
-        topics[s.start:s.end] = [s.topic] * (s.end - s.start)
-    return parts, topics
-
-
-def score_counts(text: str, gold: list[Section], pred: list[Section]) -> dict:
-    """Raw counts (additive over reports): character confusions, heading matches."""
-    gp, gt = _char_labels(len(text), gold)
-    pp, pt = _char_labels(len(text), pred)
-    gold_h = {s.heading for s in gold if s.heading}
-    pred_h = {s.heading for s in pred if s.heading}
-    gold_starts, pred_starts = {h[0] for h in gold_h}, {h[0] for h in pred_h}
-    gold_b, pred_b = {s.start for s in gold}, {s.start for s in pred}
-    return {"part": Counter(zip(gp, pp)), "topic": Counter(zip(gt, pt)),
-            "heading": Counter(gold=len(gold_h), pred=len(pred_h), exact=len(gold_h & pred_h),
-                               start=len(gold_starts & pred_starts)),
-            "boundary": Counter(gold=len(gold_b), pred=len(pred_b), exact=len(gold_b & pred_b))}
-
-
-def _add(a: dict, b: dict) -> dict:
-    return {k: a[k] + b[k] for k in a}
-
-
-def _prf(tp: int, n_pred: int, n_gold: int) -> dict:
-    p = tp / n_pred if n_pred else 0.0
-    r = tp / n_gold if n_gold else 0.0
-    return {"p": round(p, 4), "r": round(r, 4), "f1": round(2 * p * r / (p + r) if p + r else 0.0,
-                                                             4)}
-
-
-def _label_scores(conf: Counter, skip: tuple[str, ...] = ()) -> dict:
-    total = sum(conf.values())
-    correct = sum(v for (g, p), v in conf.items() if g == p)
-    labels = sorted({g for g, _ in conf} | {p for _, p in conf})
-    per = {}
-    for lab in labels:
-        tp = conf[(lab, lab)]
-        n_pred = sum(v for (_, p), v in conf.items() if p == lab)
-        n_gold = sum(v for (g, _), v in conf.items() if g == lab)
-        per[lab] = {**_prf(tp, n_pred, n_gold), "gold_chars": n_gold}
-    macro = [per[lab]["f1"] for lab in labels if lab not in skip]
-    return {"accuracy": round(correct / total, 4) if total else 0.0,
-            "macro_f1": round(sum(macro) / len(macro), 4) if macro else 0.0,
-            "per_label": per}
-
-
-def summarise(counts: dict) -> dict:
-    """Part accuracy and macro-F1 (over parts in gold or prediction); topic accuracy and
-    macro-F1 over the real topics (NONE left out of the average, its errors still count
-    against the others) and with NONE; heading P/R/F1 for exact spans and for starts; section
-    boundary P/R/F1 (section starts, headless sections included)."""
-    h, b = counts["heading"], counts["boundary"]
-    topic = _label_scores(counts["topic"], skip=("NONE",))
-    topic["macro_f1_with_none"] = _label_scores(counts["topic"])["macro_f1"]
-    return {"part": _label_scores(counts["part"]), "topic": topic,
-            "heading": _prf(h["exact"], h["pred"], h["gold"]),
-            "heading_start": _prf(h["start"], h["pred"], h["gold"]),
-            "heading_counts": dict(h), "boundary": _prf(b["exact"], b["pred"], b["gold"])}
-
-
-def heading_errors(text: str, gold: list[Section], pred: list[Section], limit: int = 15) -> dict:
-    def show(h):
-        return text[h[0]:h[1]].replace("\n", "⏎")
-
-    gold_h = sorted(s.heading for s in gold if s.heading)
-    pred_h = sorted(s.heading for s in pred if s.heading)
-    return {"missed": [show(h) for h in gold_h if h not in set(pred_h)][:limit],
-            "false": [show(h) for h in pred_h if h not in set(gold_h)][:limit]}
-
-
 def run_section_folds(examples: list[Example], cfg: dict | None = None) -> dict:
     """Leave-one-report-out for the learned tagger ("model") and the baseline ("rules").
 
@@ -340,7 +265,7 @@ def run_section_folds(examples: list[Example], cfg: dict | None = None) -> dict:
                         coverage_problems=len(problems), errors=heading_errors(
                             text, held.gold.sections, pred))
             results[name]["folds"][held.doc_id] = fold
-            pooled[name] = counts if pooled[name] is None else _add(pooled[name], counts)
+            pooled[name] = counts if pooled[name] is None else add_counts(pooled[name], counts)
             log.info("%s, held out %s: part acc %.3f, topic macro-F1 %.3f, heading F1 %.3f",
                      name, held.doc_id, fold["part"]["accuracy"], fold["topic"]["macro_f1"],
                      fold["heading"]["f1"])

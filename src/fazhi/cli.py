@@ -139,8 +139,8 @@ def cmd_export_docbin(args) -> int:
 
 
 def cmd_agree(args) -> int:
-    from fazhi.annotations.agreement import span_agreement
     from fazhi.annotations.schema import read_jsonl
+    from fazhi.evaluation.agreement import span_agreement
 
     ranges = {}
     for r in args.range or []:
@@ -195,7 +195,7 @@ def cmd_normalize(args) -> int:
 
 def cmd_eval(args) -> int:
     from fazhi.annotations.schema import read_jsonl
-    from fazhi.evaluate import errors, evaluate
+    from fazhi.evaluation.entities import errors, evaluate
     from fazhi.io import InputError, read_report
     from fazhi.labels import ENTITY_LABELS
 
@@ -244,8 +244,9 @@ def cmd_eval(args) -> int:
 
 
 def cmd_subjects(args) -> int:
-    from fazhi.annotations.subjects import read_subjects, score_subjects
+    from fazhi.annotations.schema import read_subjects
     from fazhi.corpus import load_texts
+    from fazhi.evaluation.subjects import score_subjects
 
     result = score_subjects(read_subjects(args.subjects), load_texts(args.corpus))
     for m in result["misses"]:

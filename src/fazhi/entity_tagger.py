@@ -140,7 +140,7 @@ def viterbi(scores: np.ndarray) -> list[str]:
     The constraint is spelled out rather than applied as a -inf transition matrix: every O or
     B-X comes from the best previous label, an I-X from the better of B-X and I-X (ties to
     B-X). On Python floats a step over nine labels is twice as fast as a numpy step
-    (benchmarks/explore.py); back-pointers go in one bytearray, because tens of thousands of
+    (benchmarks/README.md); back-pointers go in one bytearray, because tens of thousands of
     kept lists set off full garbage collections over the pipeline's heap.
     """
     n = scores.shape[1]

@@ -95,3 +95,10 @@ def write_jsonl(path: str | Path, docs: list[DocAnnotation]) -> None:
         path,
         "".join(json.dumps(d.to_json(), ensure_ascii=False) + "\n" for d in docs),
     )
+
+
+def read_subjects(path: str | Path) -> list[dict]:
+    """Indicator-subject rows (annotations/indicator_subjects.jsonl): one per INDICATOR, with
+    the subject's original offsets, or null where the clause names no counted noun."""
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()
+            if line.strip()]

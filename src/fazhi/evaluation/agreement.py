@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from fazhi.annotations.schema import DocAnnotation
+from fazhi.evaluation.spans import match_counts
 from fazhi.labels import ENTITY_LABELS
 
 
@@ -16,26 +15,21 @@ def span_agreement(a: list[DocAnnotation], b: list[DocAnnotation],
     when it lies wholly inside it.
     """
     by_id = {d.doc_id: d for d in a}
-    tp, n_a, n_b = Counter(), Counter(), Counter()
+    pairs = []  # (spans of a, spans of b) per report both passes have
     for db in b:
         da = by_id.get(db.doc_id)
         if da is None:
             continue
         lo, hi = (ranges or {}).get(db.doc_id, (0, float("inf")))
-
-        sa, sb = ({(e.start, e.end, e.label) for e in ents if lo <= e.start and e.end <= hi}
-                  for ents in (da.entities, db.entities))
-        for label in ENTITY_LABELS:
-            xa = {s for s in sa if s[2] == label}
-            xb = {s for s in sb if s[2] == label}
-            tp[label] += len(xa & xb)
-            n_a[label] += len(xa)
-            n_b[label] += len(xb)
+        pairs.append(tuple({(e.start, e.end, e.label) for e in ents
+                            if lo <= e.start and e.end <= hi}
+                           for ents in (da.entities, db.entities)))
     result = {}
     for label in (*ENTITY_LABELS, "micro"):
-        t = sum(tp.values()) if label == "micro" else tp[label]
-        na = sum(n_a.values()) if label == "micro" else n_a[label]
-        nb = sum(n_b.values()) if label == "micro" else n_b[label]
-        f1 = 2 * t / (na + nb) if na + nb else 1.0
-        result[label] = {"a": na, "b": nb, "both": t, "f1": round(f1, 4)}
+        sa, sb = ([{s for s in spans if label == "micro" or s[2] == label} for spans in side]
+                  for side in zip(*pairs)) if pairs else ([], [])
+        both, nb, na = match_counts(sa, sb)
+        # F1 of b against a; two passes that both found nothing agree fully
+        f1 = 2 * both / (na + nb) if na + nb else 1.0
+        result[label] = {"a": na, "b": nb, "both": both, "f1": round(f1, 4)}
     return result

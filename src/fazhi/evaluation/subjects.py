@@ -4,16 +4,8 @@ offsets, or null where the clause names no counted noun)."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 from fazhi.indicators import indicator_subject
 from fazhi.normalize import Normalizer
-
-
-def read_subjects(path: str | Path) -> list[dict]:
-    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()
-            if line.strip()]
 
 
 def score_subjects(rows: list[dict], texts: dict[str, str], normalizer=None) -> dict:
