@@ -1,4 +1,4 @@
-"""The rules-and-gazetteers baseline tagger (src/fazhi/rules.py).
+"""The rules-and-gazetteers baseline tagger (src/fazhi/rules/).
 
 Sentences are written in review markup, `[LABEL text]`, on already normalised text
 (「」 quotes, half-width ASCII), so each test reads as the tagging it expects.
