@@ -173,15 +173,18 @@ def test_a_few_training_steps_give_a_tagger_that_saves_and_loads(tiny_base, tmp_
     gold = [(s + k * len(TEXT), e + k * len(TEXT), lab) for k in range(3) for s, e, lab in GOLD]
     ex = Example("tiny", norm, gold, DocAnnotation("tiny"))
     cfg = EntityTrainConfig(max_steps=4, batch_size=2, train_window=20, train_stride=15,
-                            window=30, stride=20, learning_rate=1e-3, dev_fraction=0.2)
+                            learning_rate=1e-3, dev_fraction=0.2)
     result = train_entity_tagger([ex], cfg, tiny_base, progress=False)
+    result.tagger.window, result.tagger.stride = 30, 20
     assert 1 <= len(result.history) and result.history[-1]["steps"] <= 4
     spans = result.tagger.predict([ex.text, ""])
     assert spans[1] == []
     assert all(0 <= s < e <= len(ex.text) for s, e, _ in spans[0])
-    result.tagger.save_pretrained(tmp_path / "ner")
-    again = EntityTagger.from_pretrained(tmp_path / "ner")
-    assert again.window == 30 and again.predict([ex.text]) == spans[:1]
+    result.tagger.to_disk(tmp_path / "ner")
+    again = EntityTagger(window=30, stride=20).from_disk(tmp_path / "ner")
+    assert again.predict([ex.text]) == spans[:1]
+    # the prediction settings are the pipeline's config, not a file beside the weights
+    assert not list((tmp_path / "ner").glob("fazhi*.json"))
 
 
 def tiny_example():
@@ -197,39 +200,42 @@ def test_rule_features_travel_with_the_saved_tagger(tiny_base, tmp_path):
 
     ex = tiny_example()
     cfg = EntityTrainConfig(max_steps=3, batch_size=2, train_window=20, train_stride=15,
-                            window=30, stride=20, rule_features=True, word_dropout=0.3)
+                            rule_features=True, word_dropout=0.3)
     result = train_entity_tagger([ex, ex], cfg, tiny_base, progress=False)
     assert result.tagger.rules is not None and result.tagger.features is not None
-    result.tagger.save_pretrained(tmp_path / "ner")
+    result.tagger.to_disk(tmp_path / "ner")
     assert (tmp_path / "ner" / "rules.json").exists()
-    again = EntityTagger.from_pretrained(tmp_path / "ner")
+    again = EntityTagger().from_disk(tmp_path / "ner")
     assert again.features is not None
     assert again.predict([ex.text]) == result.tagger.predict([ex.text])
 
 
 def test_the_hub_config_trains_with_a_tiny_stand_in(tiny_base):
-    from fazhi.io import load_toml
+    from fazhi.settings import load_settings
     from training.entities import EntityTrainConfig, train_entity_tagger
 
     from conftest import ROOT
 
-    settings = load_toml(ROOT / "configs" / "hub-base.toml")["entities"]
-    assert settings["base_model"] == "hfl/chinese-roberta-wwm-ext"
-    flat = {k: v for k, v in settings.items() if not isinstance(v, dict)}
-    cfg = EntityTrainConfig.from_dict({**flat, "max_steps": 2, "threads": 1})
+    settings = load_settings(ROOT / "configs" / "hub-base.toml")
+    assert settings.table("entities")["base_model"] == "hfl/chinese-roberta-wwm-ext"
+    assert settings.pipeline.window == 254
+    cfg = EntityTrainConfig.from_dict({**settings.table("entities"), "max_steps": 2,
+                                       "threads": 1})
     result = train_entity_tagger([tiny_example()], cfg, tiny_base, progress=False)
-    assert result.history and result.tagger.window == settings["window"]
+    assert result.history
 
 
 def test_fazhi_eval_scores_a_model_against_one_annotated_report(tiny_base, tmp_path, capsys):
     import json
 
     from fazhi.cli import main
+    from fazhi.pipeline import assemble
     from training.entities import EntityTrainConfig, train_entity_tagger
 
     cfg = EntityTrainConfig(max_steps=2, batch_size=2, train_window=20, train_stride=15)
     train_entity_tagger([tiny_example()], cfg, tiny_base, progress=False).tagger \
-        .save_pretrained(tmp_path / "model" / "ner")
+        .to_disk(tmp_path / "ner")
+    assemble(tmp_path / "ner", None).to_disk(tmp_path / "model")
     report = tmp_path / "district.txt"
     report.write_text(TEXT, encoding="utf-8")
     gold = tmp_path / "district.jsonl"

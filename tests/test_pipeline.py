@@ -12,7 +12,7 @@ from fazhi.labels import ENTITY_LABELS, PARTS, TOPICS
 from fazhi.pipeline import assemble
 from fazhi.pipeline.tokens import split_at
 
-from conftest import SHIPPED_MODEL
+from conftest import ROOT, SHIPPED_MODEL
 
 
 def test_the_shipped_model_is_a_spacy_pipeline_with_every_component(nlp):
@@ -118,7 +118,6 @@ def test_pkuseg_segmentation_keeps_every_entity_of_character_segmentation(
         nlp, pkuseg_model, short_report, tmp_path):
     seg = assemble(SHIPPED_MODEL / "ner", SHIPPED_MODEL / "sections", segmenter="pkuseg",
                    pkuseg_model=pkuseg_model)
-    seg.get_pipe("normalizer").from_disk(SHIPPED_MODEL / "normalizer")
     words = seg.make_doc(short_report)
     assert any(len(t) > 1 for t in words)  # real word segmentation
     chars, doc = nlp(short_report), seg(short_report)
@@ -137,18 +136,26 @@ def test_a_folder_that_is_not_a_pipeline_is_refused_clearly(tmp_path):
         load(tmp_path)
 
 
-def test_the_pipeline_is_rebuilt_from_the_model_parts(tmp_path):
-    """training.package: the ner windows are [entities]' unless [pipeline] sets them."""
+def test_the_pipeline_is_rebuilt_from_the_model_parts_with_the_configs_settings(tmp_path):
+    """training.package: [pipeline], [normalize] and the section decoder's [sections] settings
+    become the saved config.cfg, the model's only description."""
     import shutil
+    from dataclasses import replace
 
+    from fazhi.settings import load_settings
     from training.package import package
 
     for part in ("ner", "sections"):
         shutil.copytree(SHIPPED_MODEL / part, tmp_path / part)
-    package(tmp_path, {"entities": {"window": 100, "stride": 80},
-                       "pipeline": {"segmenter": "char", "stride": 90}})
-    tagger = spacy.load(tmp_path).get_pipe("ner").tagger
-    assert (tagger.window, tagger.stride) == (100, 90)
+    settings = load_settings(ROOT / "configs" / "default.toml")
+    settings = replace(settings, pipeline=replace(settings.pipeline, window=100, stride=90))
+    package(tmp_path, settings)
+    nlp = spacy.load(tmp_path)
+    assert (nlp.get_pipe("ner").tagger.window, nlp.get_pipe("ner").tagger.stride) == (100, 90)
+    assert nlp.config["components"]["sections"]["run_on_chars"] == \
+        settings.table("sections")["run_on_chars"]
+    assert dict(map(tuple, nlp.config["components"]["normalizer"]["equivalents"])) == \
+        settings.normalize.equivalents
 
 
 def test_fazhi_eval_scores_the_saved_pipeline_as_fazhi_tag_runs_it(tmp_path, short_report, gold,
@@ -162,6 +169,7 @@ def test_fazhi_eval_scores_the_saved_pipeline_as_fazhi_tag_runs_it(tmp_path, sho
     report.write_text(short_report, encoding="utf-8")
     record = doc.to_json()
     record["entities"] = [e for e in record["entities"] if e["end"] <= len(short_report)]
+    record["sections"] = []  # entities only: the gold's sections run past the excerpt
     (tmp_path / "gold.jsonl").write_text(json.dumps(record, ensure_ascii=False) + "\n",
                                          encoding="utf-8")
     assert main(["eval", "--model", str(SHIPPED_MODEL), "--text", str(report),

@@ -42,8 +42,6 @@ class EntityTrainConfig:
     warmup_ratio: float = 0.1
     train_window: int = 126  # word pieces per training window (plus [CLS] and [SEP])
     train_stride: int = 96
-    window: int = 126  # at prediction time: the training length (longer ones lose F1)
-    stride: int = 112
     dev_fraction: float = 0.1  # the tail of each training report, for early stopping
     seed: int = 0
     max_steps: int | None = None  # for tests: stop after this many optimiser steps
@@ -51,7 +49,7 @@ class EntityTrainConfig:
 
     @classmethod
     def from_dict(cls, cfg: dict) -> EntityTrainConfig:
-        from fazhi.config import from_table
+        from fazhi.settings import from_table
 
         return from_table(cls, cfg, "entity training")
 
@@ -260,7 +258,7 @@ def train_entity_tagger(examples: list[Example], cfg: EntityTrainConfig, base_pa
         model.load_state_dict(best_state[0])
         if features:
             features.load_state_dict(best_state[1])
-    tagger = EntityTagger(model, tokenizer, window=cfg.window, stride=cfg.stride,
-                          batch_size=cfg.batch_size, rules=rules, features=features)
+    # Prediction settings are the pipeline's ([pipeline]); the folds set them on the tagger.
+    tagger = EntityTagger(model, tokenizer, rules=rules, features=features)
     return TrainResult(tagger, history, time.perf_counter() - start,
                        sum(len(r["input_ids"]) for r in train))

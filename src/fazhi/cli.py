@@ -194,10 +194,14 @@ def cmd_normalize(args) -> int:
 
 
 def cmd_eval(args) -> int:
+    """Scores through `nlp.evaluate` (fazhi.evaluation.pipeline), so what is scored is what
+    `fazhi tag` outputs; strict here is exact-span matching, partial counts overlaps."""
     from fazhi.annotations.schema import read_jsonl
-    from fazhi.evaluation.entities import errors, evaluate
+    from fazhi.evaluation.entities import errors, partial_scores
+    from fazhi.evaluation.pipeline import evaluate_reports
     from fazhi.io import InputError, read_report
     from fazhi.labels import ENTITY_LABELS
+    from fazhi.pipeline import load
 
     try:
         text, _ = read_report(args.text)
@@ -211,30 +215,27 @@ def cmd_eval(args) -> int:
         print(f"{args.gold}: no record for {stem} (one record, or doc_id = file name)",
               file=sys.stderr)
         return 1
-    model_dir = Path(args.model)
-    if (model_dir / "config.cfg").exists():
-        # A saved pipeline: score what `fazhi tag` would output, with its own normaliser.
-        from fazhi.pipeline import load
-
-        nlp = load(model_dir, exclude=["sections", "values", "sentences"])
-        pred = [(e.start_char, e.end_char, e.label_) for e in nlp(text).ents]
-    else:  # a bare entity model folder (EntityTagger.save_pretrained)
-        from fazhi.entity_tagger import EntityTagger
-        from fazhi.normalize import normalize
-
-        if not (model_dir / "config.json").exists() and (model_dir / "ner").is_dir():
-            model_dir = model_dir / "ner"
-
-        tagger = EntityTagger.from_pretrained(model_dir)
-        norm = normalize(text)
-        pred = [(*norm.to_original(s, e), lab) for s, e, lab in tagger.predict([norm.text])[0]]
+    try:
+        nlp = load(args.model, exclude=["values", "sentences"])
+    except (OSError, ValueError) as err:
+        print(f"{args.model}: cannot load the pipeline ({err})", file=sys.stderr)
+        return 1
+    scores, (example,) = evaluate_reports(nlp, [text], [gold])
     gold_spans = [(e.start, e.end, e.label) for e in gold.entities]
-    result = evaluate([text], [gold_spans], [pred])
+    pred = [(e.start_char, e.end_char, e.label_) for e in example.predicted.ents]
+    partial = partial_scores([gold_spans], [pred])
+    per_type = scores.get("ents_per_type") or {}
     print(f"{'label':<11} {'P':>6} {'R':>6} {'F1':>6} {'gold':>5}   (strict; partial F1)")
     for lab in (*ENTITY_LABELS, "micro"):
-        s_, p_ = result["strict"][lab], result["partial"][lab]
-        print(f"{lab:<11} {s_['p']:>6.3f} {s_['r']:>6.3f} {s_['f1']:>6.3f} {s_['support']:>5}"
-              f"   {p_['f1']:.3f}")
+        s_ = {"p": scores["ents_p"], "r": scores["ents_r"], "f": scores["ents_f"]} \
+            if lab == "micro" else per_type.get(lab, {"p": 0.0, "r": 0.0, "f": 0.0})
+        support = sum(1 for g in gold_spans if lab in ("micro", g[2]))
+        print(f"{lab:<11} {s_['p']:>6.3f} {s_['r']:>6.3f} {s_['f']:>6.3f} {support:>5}"
+              f"   {partial[lab]['f1']:.3f}")
+    if scores.get("sections_part_acc") is not None:
+        print(f"sections: part accuracy {scores['sections_part_acc']:.3f}, topic macro-F1 "
+              f"{scores['sections_topic_macro_f1']:.3f}, heading F1 "
+              f"{scores['sections_heading_f1']:.3f}")
     if args.errors:
         for kind, rows in errors(text, gold_spans, pred).items():
             print(f"\n{kind.replace('_', ' ')} ({len(rows)})")

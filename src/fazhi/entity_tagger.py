@@ -16,7 +16,6 @@ learns from four reports when to trust a gazetteer match or a pattern and when n
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +23,9 @@ import numpy as np
 
 from fazhi.data import Span, bio_spans, char_bio
 from fazhi.labels import ENTITY_LABELS
+from fazhi.settings import PipelineSettings
+
+_INFERENCE = PipelineSettings()  # the defaults of a pipeline's ner component
 
 BIO_LABELS = ("O", *(f"{p}-{lab}" for lab in ENTITY_LABELS for p in ("B", "I")))
 LABEL2ID = {lab: i for i, lab in enumerate(BIO_LABELS)}
@@ -190,51 +192,52 @@ def quantize_dynamic(tagger: EntityTagger) -> EntityTagger:
 
 
 class EntityTagger:
-    """A fine-tuned token classifier with its tokenizer, predicting spans on normalised text."""
+    """A fine-tuned token classifier with its tokenizer, predicting spans on normalised text.
 
-    def __init__(self, model, tokenizer, window: int = 126, stride: int = 112,
-                 batch_size: int = 16, rules=None, features=None):
-        self.model = model.eval()
+    Saved and loaded the spaCy way: `to_disk(path)` writes the encoder, its tokenizer and,
+    with rule features, the rules tagger and the feature embedding; `EntityTagger(window=…,
+    stride=…, batch_size=…).from_disk(path)` reads them back. The prediction settings are not
+    saved here: in a pipeline they are the `ner` component's config (config.cfg)."""
+
+    def __init__(self, model=None, tokenizer=None, window: int = _INFERENCE.window,
+                 stride: int = _INFERENCE.stride, batch_size: int = _INFERENCE.batch_size,
+                 rules=None, features=None):
+        self.model = model.eval() if model is not None else None
         self.tokenizer = tokenizer
         self.rules, self.features = rules, features
         self.window, self.stride, self.batch_size = window, stride, batch_size
-        self.label2col = {v: int(k) for k, v in model.config.id2label.items()}
 
-    @classmethod
-    def from_pretrained(cls, path: str | Path, **kwargs) -> EntityTagger:
-        from transformers import AutoModelForTokenClassification, AutoTokenizer
+    @property
+    def label2col(self) -> dict[str, int]:
+        return {v: int(k) for k, v in self.model.config.id2label.items()}
 
-        path = Path(path)
-        settings = {}
-        if (path / "fazhi_tagger.json").exists():
-            settings = json.loads((path / "fazhi_tagger.json").read_text())
-        settings.update(kwargs)
-        model = AutoModelForTokenClassification.from_pretrained(path)
-        rules = features = None
-        if (path / "rule_features.safetensors").exists():
-            from safetensors.torch import load_file
-
-            from fazhi.rules import RuleTagger
-
-            rules = RuleTagger().from_disk(path / "rules.json")
-            features = new_feature_embedding(model)
-            features.load_state_dict(load_file(path / "rule_features.safetensors"))
-        return cls(model, AutoTokenizer.from_pretrained(path), rules=rules, features=features,
-                   **settings)
-
-    def save_pretrained(self, path: str | Path) -> None:
+    def to_disk(self, path: str | Path, exclude=()) -> None:
         path = Path(path)
         self.model.save_pretrained(path, safe_serialization=True)
         self.tokenizer.save_pretrained(path)
-        (path / "fazhi_tagger.json").write_text(json.dumps(
-            {"window": self.window, "stride": self.stride, "batch_size": self.batch_size},
-            indent=1))
         if self.features is not None:
             from safetensors.torch import save_file
 
             save_file({k: v.contiguous() for k, v in self.features.state_dict().items()},
                       path / "rule_features.safetensors")
-            self.rules.to_disk(path / "rules.json")
+            self.rules.to_disk(path)
+
+    def from_disk(self, path: str | Path, exclude=()) -> EntityTagger:
+        from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+        path = Path(path)
+        self.model = AutoModelForTokenClassification.from_pretrained(path).eval()
+        self.tokenizer = AutoTokenizer.from_pretrained(path)
+        self.rules = self.features = None
+        if (path / "rule_features.safetensors").exists():
+            from safetensors.torch import load_file
+
+            from fazhi.rules import RuleTagger
+
+            self.rules = RuleTagger().from_disk(path)
+            self.features = new_feature_embedding(self.model)
+            self.features.load_state_dict(load_file(path / "rule_features.safetensors"))
+        return self
 
     def predict(self, texts: list[str]) -> list[list[Span]]:
         """Entity spans for each text; windows of all texts are batched together."""

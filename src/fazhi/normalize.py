@@ -44,7 +44,7 @@ class NormalizerConfig:
 
     @classmethod
     def from_dict(cls, cfg: dict) -> NormalizerConfig:
-        from fazhi.config import from_table
+        from fazhi.settings import from_table
 
         if cfg.get("to_simplified", "auto") not in ("auto", "always", "never"):
             raise ValueError("to_simplified must be auto, always or never")

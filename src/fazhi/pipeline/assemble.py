@@ -11,18 +11,18 @@ from fazhi.normalize import NormalizerConfig
 
 # Importing the component modules registers their factories; a saved pipeline loaded in a
 # fresh process finds them through the package's spacy_factories entry points instead.
-from fazhi.pipeline import entities, normalizer, sections, sentences, values  # noqa: F401
+from fazhi.pipeline import ner, normalizer, sections, sentences, values  # noqa: F401
 
 PIPE_NAMES = ("normalizer", "sections", "ner", "values", "sentences")
 
 
 def assemble(ner_dir: str | Path | None, sections_dir: str | Path | None,
              normalizer_config: NormalizerConfig | None = None, segmenter: str = "char",
-             pkuseg_model: str | Path | None = None, entity_settings: dict | None = None
-             ) -> Language:
-    """A pipeline with the entity model saved in `ner_dir` (EntityTagger.save_pretrained) and
-    the section model in `sections_dir` (SectionTagger.to_disk); either may be None to leave
-    that component out.
+             pkuseg_model: str | Path | None = None, ner_config: dict | None = None,
+             sections_config: dict | None = None) -> Language:
+    """A pipeline with the entity model saved in `ner_dir` (EntityTagger.to_disk) and the
+    section model in `sections_dir` (SectionTagger.to_disk); either may be None to leave that
+    component out. The configs become the components' config (config.cfg once saved).
 
     `segmenter` is spaCy's Chinese segmenter: "char" (default) or "pkuseg" with a
     `pkuseg_model` directory (spacy-pkuseg's own models download at run time, which fails
@@ -34,13 +34,13 @@ def assemble(ner_dir: str | Path | None, sections_dir: str | Path | None,
         if not pkuseg_model:
             raise ValueError("segmenter pkuseg needs a local pkuseg_model directory")
         nlp.tokenizer.initialize(pkuseg_model=str(pkuseg_model))
-    nlp.add_pipe("fazhi_normalizer", name="normalizer").configure(
-        normalizer_config or NormalizerConfig())
+    nlp.add_pipe("fazhi_normalizer", name="normalizer",
+                 config=normalizer.normalizer_config(normalizer_config or NormalizerConfig()))
     if sections_dir is not None:
-        nlp.add_pipe("fazhi_sections", name="sections").from_disk(sections_dir)
+        nlp.add_pipe("fazhi_sections", name="sections",
+                     config=sections_config or {}).from_disk(sections_dir)
     if ner_dir is not None:
-        nlp.add_pipe("fazhi_entities", name="ner", config=entity_settings or {}
-                     ).from_disk(ner_dir)
+        nlp.add_pipe("fazhi_ner", name="ner", config=ner_config or {}).from_disk(ner_dir)
         nlp.add_pipe("fazhi_values", name="values")
     nlp.add_pipe("fazhi_sentences", name="sentences")
     nlp.meta.update({

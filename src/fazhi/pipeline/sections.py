@@ -9,6 +9,7 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from fazhi.annotations.schema import Section
 from fazhi.labels import PARTS
 from fazhi.pipeline import extensions  # noqa: F401
 from fazhi.pipeline.normalizer import normalized
@@ -18,17 +19,19 @@ from fazhi.sections import SectionTagger
 SPANS_KEY = "sections"
 
 
-class SectionComponent:
-    def __init__(self, name: str):
+class SectionsComponent:
+    """Its decoder settings are the component's config; `sections/` holds the classifiers."""
+
+    def __init__(self, name: str, run_on_chars: int, body_chars: int):
         self.name = name
-        self.tagger: SectionTagger | None = None
+        self.tagger = SectionTagger(run_on_chars=run_on_chars, body_chars=body_chars)
 
     @property
     def labels(self) -> tuple[str, ...]:
         return PARTS
 
     def __call__(self, doc: Doc) -> Doc:
-        if self.tagger is None:
+        if self.tagger.boundary is None:
             raise ValueError(f"{self.name}: no section model loaded (use from_disk)")
         sections = self.tagger.predict_normalized(normalized(doc))
         spans = char_spans(doc, [(s.start, s.end, s.part) for s in sections])
@@ -39,12 +42,37 @@ class SectionComponent:
             span._.heading = sec.heading
         return doc
 
+    def score(self, examples, **kwargs) -> dict:
+        """Part accuracy, topic macro-F1 and heading F1 over the examples' characters, from
+        `doc.spans["sections"]` (label = part, `._.topic`, `._.heading`) of each side."""
+        from fazhi.evaluation.sections import add_counts, score_counts, summarise
+
+        total = None
+        for eg in examples:
+            if SPANS_KEY not in eg.reference.spans:
+                continue  # a gold without sections says nothing about them
+            counts = score_counts(eg.reference.text, doc_sections(eg.reference),
+                                  doc_sections(eg.predicted))
+            total = counts if total is None else add_counts(total, counts)
+        if total is None:
+            return {}
+        m = summarise(total)
+        return {"sections_part_acc": m["part"]["accuracy"],
+                "sections_topic_macro_f1": m["topic"]["macro_f1"],
+                "sections_heading_f1": m["heading"]["f1"]}
+
     def to_disk(self, path, exclude=()) -> None:
         self.tagger.to_disk(Path(path))
 
-    def from_disk(self, path, exclude=()) -> SectionComponent:
-        self.tagger = SectionTagger.from_disk(Path(path))
+    def from_disk(self, path, exclude=()) -> SectionsComponent:
+        self.tagger.from_disk(Path(path))
         return self
+
+
+def doc_sections(doc: Doc) -> list[Section]:
+    """The sections of a Doc as plain records (original offsets)."""
+    return [Section(s.start_char, s.end_char, s.label_, s._.topic or "NONE", s._.heading)
+            for s in doc.spans.get(SPANS_KEY, [])]
 
 
 def _source(sections, start: int, end: int):
@@ -52,6 +80,14 @@ def _source(sections, start: int, end: int):
     return next(s for s in sections if s.start <= start and end <= s.end)
 
 
-@Language.factory("fazhi_sections", default_config={})
-def make_sections(nlp: Language, name: str) -> SectionComponent:
-    return SectionComponent(name)
+@Language.factory(
+    "fazhi_sections",
+    assigns=["doc.spans"],
+    requires=["doc._.normalized"],
+    default_config={"run_on_chars": 60, "body_chars": 100},
+    default_score_weights={"sections_part_acc": 0.5, "sections_topic_macro_f1": 0.5,
+                           "sections_heading_f1": 0.0},
+)
+def make_sections(nlp: Language, name: str, run_on_chars: int,
+                  body_chars: int) -> SectionsComponent:
+    return SectionsComponent(name, run_on_chars, body_chars)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -36,17 +38,83 @@ class LogLinear:
             scores = np.where([c in allowed for c in self.classes], scores, -np.inf)
         return self.classes[int(np.argmax(scores))]
 
-    def to_json(self) -> dict:
-        return {"classes": list(self.classes), "vocab": self.vocab,
-                "weights": np.round(self.weights, 6).tolist(),
-                "bias": np.round(self.bias, 6).tolist(), "tied": self.tied,
-                "tied_weights": np.round(self.tied_weights, 6).tolist()}
+    def to_disk(self, path: str | Path, name: str) -> None:
+        """`name.json` (classes and feature names) and `name.safetensors` (the weights)."""
+        from safetensors.numpy import save_file
+
+        from fazhi.io import atomic_write_text
+
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path / f"{name}.json", json.dumps(
+            {"classes": list(self.classes), "features": sorted(self.vocab, key=self.vocab.get),
+             "tied": sorted(self.tied, key=self.tied.get)}, ensure_ascii=False))
+        save_file({"weights": np.ascontiguousarray(self.weights), "bias": self.bias,
+                   "tied_weights": self.tied_weights}, str(path / f"{name}.safetensors"))
 
     @classmethod
-    def from_json(cls, obj: dict) -> LogLinear:
-        classes = tuple(obj["classes"])
-        return cls(classes, dict(obj["vocab"]),
-                   np.asarray(obj["weights"], dtype=np.float64).reshape(len(obj["vocab"]),
-                                                                        len(classes)),
-                   np.asarray(obj["bias"], dtype=np.float64), dict(obj.get("tied", {})),
-                   np.asarray(obj.get("tied_weights", []), dtype=np.float64))
+    def from_disk(cls, path: str | Path, name: str) -> LogLinear:
+        from safetensors.numpy import load_file
+
+        path = Path(path)
+        meta = json.loads((path / f"{name}.json").read_text(encoding="utf-8"))
+        arrays = load_file(str(path / f"{name}.safetensors"))
+        return cls(tuple(meta["classes"]), {f: i for i, f in enumerate(meta["features"])},
+                   arrays["weights"], arrays["bias"],
+                   {f: i for i, f in enumerate(meta["tied"])}, arrays["tied_weights"])
+
+
+# The fit is written here rather than taken from scikit-learn: a tied vote (one weight shared by
+# all labels) has no counterpart in LogisticRegression, and with the votes untied (one weight
+# per label, lbfgs, the same penalties by column scaling) held-out topic macro-F1 fell from
+# 0.820 to 0.649 (part accuracy 0.995 → 0.990): rare topics lose the keyword vote they borrow
+# from the frequent ones.
+def _scatter_sum(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """out[i] = sum of values[k] where index[k] == i, one column at a time (fast bincount)."""
+    return np.stack([np.bincount(index, weights=values[:, c], minlength=n)
+                     for c in range(values.shape[1])], axis=1)
+
+
+def fit_loglinear(rows: list[list[str]], labels: list[str], classes: tuple[str, ...],
+                  l2: float, iterations: int, learning_rate: float,
+                  l2_lexical: float | None = None) -> LogLinear:
+    """Multinomial logistic regression, L2-penalised, full-batch Adam from zero (deterministic).
+    Tied features (`=>LABEL|name`, see `LogLinear`) get one weight per name; lexical features
+    (a ":" in the name) get the penalty `l2_lexical`."""
+    plain = sorted({f for r in rows for f in r if not f.startswith("=>")})
+    tied_names = sorted({f[2:].partition("|")[2] for r in rows for f in r if f.startswith("=>")})
+    vocab = {f: i for i, f in enumerate(plain)}
+    tied = {name: i for i, name in enumerate(tied_names)}
+    # The design matrix is sparse: (row, feature) pairs, and (row, tied name, label) votes.
+    pairs = [(i, vocab[f]) for i, r in enumerate(rows) for f in set(r) if f in vocab]
+    row_of, col_of = (np.array(v, dtype=np.int64) for v in zip(*pairs)) if pairs else \
+        (np.zeros(0, dtype=np.int64),) * 2
+    votes = [(i, tied[name], classes.index(label)) for i, r in enumerate(rows) for f in set(r)
+             if f.startswith("=>") for label, _, name in [f[2:].partition("|")]
+             if label in classes]
+    v_row, v_name, v_label = (np.array(v, dtype=np.int64) for v in zip(*votes)) if votes else \
+        (np.zeros(0, dtype=np.int64),) * 3
+    y = np.zeros((len(rows), len(classes)))
+    y[np.arange(len(rows)), [classes.index(lab) for lab in labels]] = 1.0
+    penalty = np.array([l2_lexical if l2_lexical is not None and ":" in f else l2
+                        for f in plain]).reshape(-1, 1)
+    params = [np.zeros((len(vocab), len(classes))), np.zeros(len(classes)), np.zeros(len(tied))]
+    moments = [[np.zeros_like(p), np.zeros_like(p)] for p in params]
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    for step in range(1, iterations + 1):
+        logits = params[1] + _scatter_sum(row_of, params[0][col_of], len(rows))
+        np.add.at(logits, (v_row, v_label), params[2][v_name])
+        logits -= logits.max(axis=1, keepdims=True)
+        prob = np.exp(logits)
+        prob /= prob.sum(axis=1, keepdims=True)
+        err = prob - y
+        g_w = penalty * params[0] + _scatter_sum(col_of, err[row_of], len(vocab))
+        g_tied = l2 * params[2]
+        np.add.at(g_tied, v_name, err[v_row, v_label])
+        grads = [g_w, err.sum(axis=0) + l2 * params[1], g_tied]
+        for p, g, m in zip(params, grads, moments):
+            m[0] = b1 * m[0] + (1 - b1) * g
+            m[1] = b2 * m[1] + (1 - b2) * g * g
+            p -= learning_rate * (m[0] / (1 - b1 ** step)) / (np.sqrt(m[1] / (1 - b2 ** step))
+                                                              + eps)
+    return LogLinear(tuple(classes), vocab, params[0], params[1], tied, params[2])

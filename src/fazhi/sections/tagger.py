@@ -2,29 +2,33 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from fazhi.annotations.schema import DocAnnotation, Section
-from fazhi.labels import PARTS, TOPICS
-from fazhi.normalize import Normalized, Normalizer, NormalizerConfig
+from fazhi.annotations.schema import Section
+from fazhi.normalize import Normalized, Normalizer
 from fazhi.sections.loglinear import LogLinear
 from fazhi.sections.nodes import Node
 from fazhi.sections.original import ocr_breaks, to_original_sections
 from fazhi.sections.structure import allowed_boundaries, label_nodes, segment
 
+CLASSIFIERS = ("boundary", "part", "topic")
+
 
 @dataclass
 class SectionTagger:
-    """A trained section tagger: `predict(text)` gives sections on the text's own offsets."""
+    """A trained section tagger: `predict(text)` gives sections on the text's own offsets.
 
-    boundary: LogLinear
-    part: LogLinear
-    topic: LogLinear
+    `to_disk(path)` saves the three classifiers (feature names as JSON, weights as
+    safetensors); `SectionTagger(run_on_chars=…, body_chars=…).from_disk(path)` reads them
+    back. The decoder's settings are not saved here: in a pipeline they are the `sections`
+    component's config (config.cfg)."""
+
+    boundary: LogLinear | None = None
+    part: LogLinear | None = None
+    topic: LogLinear | None = None
     run_on_chars: int = 60
     body_chars: int = 100
-    normalizer_config: NormalizerConfig = field(default_factory=NormalizerConfig)
 
     def predict_nodes(self, text: str, breaks: frozenset[int] = frozenset()) -> list[Node]:
         nodes = segment(text, lambda c, f: self.boundary.best(f, allowed_boundaries(c)),
@@ -36,31 +40,15 @@ class SectionTagger:
     def predict_normalized(self, norm: Normalized) -> list[Section]:
         return to_original_sections(norm, self.predict_nodes(norm.text, ocr_breaks(norm)))
 
-    def predict(self, text: str) -> list[Section]:
+    def predict(self, text: str, normalizer: Normalizer | None = None) -> list[Section]:
         """Sections of a report as written (original offsets, any script)."""
-        return self.predict_normalized(Normalizer(self.normalizer_config)(text))
+        return self.predict_normalized((normalizer or Normalizer())(text))
 
-    def annotate(self, doc_id: str, text: str) -> DocAnnotation:
-        return DocAnnotation(doc_id, sections=self.predict(text))
+    def to_disk(self, path: str | Path, exclude=()) -> None:
+        for name in CLASSIFIERS:
+            getattr(self, name).to_disk(path, name)
 
-    def to_disk(self, path: str | Path) -> None:
-        from fazhi.io import atomic_write_text
-
-        path = Path(path)
-        cfg = {"run_on_chars": self.run_on_chars, "body_chars": self.body_chars,
-               "normalizer": {**self.normalizer_config.__dict__,
-                              "boilerplate": list(self.normalizer_config.boilerplate)},
-               "parts": list(PARTS), "topics": list(TOPICS)}
-        atomic_write_text(path / "config.json", json.dumps(cfg, ensure_ascii=False, indent=1))
-        for name in ("boundary", "part", "topic"):
-            atomic_write_text(path / f"{name}.json",
-                              json.dumps(getattr(self, name).to_json(), ensure_ascii=False))
-
-    @classmethod
-    def from_disk(cls, path: str | Path) -> SectionTagger:
-        path = Path(path)
-        cfg = json.loads((path / "config.json").read_text(encoding="utf-8"))
-        models = {name: LogLinear.from_json(json.loads((path / f"{name}.json").read_text(
-            encoding="utf-8"))) for name in ("boundary", "part", "topic")}
-        return cls(**models, run_on_chars=cfg["run_on_chars"], body_chars=cfg["body_chars"],
-                   normalizer_config=NormalizerConfig.from_dict(cfg["normalizer"]))
+    def from_disk(self, path: str | Path, exclude=()) -> SectionTagger:
+        for name in CLASSIFIERS:
+            setattr(self, name, LogLinear.from_disk(path, name))
+        return self

@@ -1,0 +1,77 @@
+"""Leave-one-report-out: each report of the corpus is one held-out unit, and its fold trains
+every system on the other reports only (gazetteers included), then scores the whole held-out
+report on its original text."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from fazhi.annotations.schema import DocAnnotation
+from fazhi.annotations.validate import validate
+from fazhi.data import Example
+from fazhi.evaluation.bootstrap import paired_bootstrap
+from fazhi.evaluation.entities import errors, evaluate
+from fazhi.evaluation.sections import add_counts, heading_errors, score_counts, summarise
+
+log = logging.getLogger("fazhi.training")
+
+
+def entity_folds(examples: list[Example], systems: dict, bootstrap: dict | None = None) -> dict:
+    """Per-fold and pooled scores of every entity system, and for each other system the
+    transformer's pooled difference with a paragraph-bootstrap interval (`bootstrap`:
+    `paired_bootstrap`'s samples and seed). Each fold also keeps its error lists."""
+    results = {name: {"folds": {}, "pooled": None} for name in systems}
+    collected = {name: ([], [], []) for name in systems}  # texts, golds, preds (original)
+    for held in examples:
+        train = [e for e in examples if e.doc_id != held.doc_id]
+        gold = [(e.start, e.end, e.label) for e in held.gold.entities]
+        for name, make in systems.items():
+            t0 = time.perf_counter()
+            predict, detail = make(train)
+            pred = held.to_original(predict([held.text])[0])
+            fold = evaluate([held.norm.original], [gold], [pred])
+            fold["seconds"] = round(time.perf_counter() - t0, 1)
+            if detail is not None:
+                fold["history"] = detail.history
+            fold["errors"] = errors(held.norm.original, gold, pred)
+            results[name]["folds"][held.doc_id] = fold
+            for bucket, value in zip(collected[name], (held.norm.original, gold, pred)):
+                bucket.append(value)
+            log.info("%s, held out %s: strict micro F1 %.3f (%.0f s)", name, held.doc_id,
+                     fold["strict"]["micro"]["f1"], fold["seconds"])
+    for name, (texts, golds, preds) in collected.items():
+        results[name]["pooled"] = evaluate(texts, golds, preds)
+        if "transformer" in collected and name != "transformer":
+            results[name]["pooled"]["versus_transformer"] = paired_bootstrap(
+                texts, golds, collected["transformer"][2], preds, **(bootstrap or {}))
+    return results
+
+
+def section_folds(examples: list[Example], systems: dict) -> dict:
+    """Per-fold and pooled section scores of every section system ({system: {"folds":
+    {doc_id: metrics}, "pooled": metrics}}; metrics as in `summarise`, plus per fold the
+    seconds it took, heading errors and the coverage problems `validate` finds in the
+    prediction, always 0)."""
+    results = {name: {"folds": {}, "pooled": None} for name in systems}
+    pooled: dict[str, dict | None] = {name: None for name in systems}
+    for held in examples:
+        train = [e for e in examples if e.doc_id != held.doc_id]
+        for name, make in systems.items():
+            t0 = time.perf_counter()
+            pred = make(train).predict_normalized(held.norm)
+            text = held.norm.original
+            counts = score_counts(text, held.gold.sections, pred)
+            problems = validate(DocAnnotation(held.doc_id, sections=pred), text)
+            fold = summarise(counts)
+            fold.update(seconds=round(time.perf_counter() - t0, 2),
+                        coverage_problems=len(problems),
+                        errors=heading_errors(text, held.gold.sections, pred))
+            results[name]["folds"][held.doc_id] = fold
+            pooled[name] = counts if pooled[name] is None else add_counts(pooled[name], counts)
+            log.info("%s, held out %s: part acc %.3f, topic macro-F1 %.3f, heading F1 %.3f",
+                     name, held.doc_id, fold["part"]["accuracy"], fold["topic"]["macro_f1"],
+                     fold["heading"]["f1"])
+    for name in systems:
+        results[name]["pooled"] = summarise(pooled[name])
+    return results

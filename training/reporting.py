@@ -1,0 +1,195 @@
+"""What a run writes: the markdown reports, compact figures, error lists and the model card.
+
+`reports/*.md` and `reports/*.json` (figures only) are committed; the error lists of each
+fold go to `reports/errors/` (not committed: they are long, and rewritten on every run).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fazhi.io import atomic_write_text
+from fazhi.labels import ENTITY_LABELS
+from fazhi.settings import Targets
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def against_baselines(results: dict) -> str:
+    """One sentence: the transformer's pooled strict micro F1 against each other system's."""
+    mine = round(results["transformer"]["pooled"]["strict"]["micro"]["f1"], 3)
+    parts = []
+    for name, r in results.items():
+        if name == "transformer":
+            continue
+        diff = round(mine - round(r["pooled"]["strict"]["micro"]["f1"], 3), 3)
+        part = (f"{'beats' if diff > 0 else 'trails'} {name} by {abs(diff):.3f}" if diff
+                else f"ties {name}")
+        if boot := r["pooled"].get("versus_transformer"):
+            part += (f" (95 % interval of the difference {boot['low']:+.3f} to "
+                     f"{boot['high']:+.3f}; ahead on {boot['a_better']:.0%} of "
+                     f"{boot['samples']} paragraph resamples)")
+        parts.append(part)
+    return f"The transformer ({mine:.3f}) " + ", ".join(parts) + "."
+
+
+def target_lines(results: dict, targets: Targets, timing: dict | None = None) -> list[str]:
+    """Met / not met for each entity target (and the run's, when its timing is known)."""
+    pooled = results["transformer"]["pooled"]["strict"]
+    checks = [(f"{lab} ≥ {goal}", pooled[lab]["f1"] >= goal, f"{pooled[lab]['f1']:.3f}")
+              for lab, goal in targets.entities.items()]
+    if timing and targets.run_seconds:
+        checks.append((f"wall time ≤ {targets.run_seconds:.0f} s",
+                       timing["seconds"] <= targets.run_seconds, f"{timing['seconds']:.0f} s"))
+    if timing and targets.run_peak_mb:
+        checks.append((f"peak memory ≤ {targets.run_peak_mb:.0f} MB",
+                       timing["peak_mb"] <= targets.run_peak_mb, f"{timing['peak_mb']:.0f} MB"))
+    return [f"- {goal}: {'met' if ok else 'not met'} ({value})" for goal, ok, value in checks]
+
+
+def entity_markdown(results: dict, timing: dict, targets: Targets) -> str:
+
+    lines = ["# Entity tagger: held-out-report evaluation", "",
+             ("Leave-one-report-out over the four corpus reports; each fold trains on the other "
+             "three only. Scores on the original text; strict = seqeval strict IOB2 on "
+             "characters, partial = overlap with a span of the same label."), "",
+             "## Pooled strict F1", "",
+             "| system | " + " | ".join(ENTITY_LABELS) + " | micro | partial micro |",
+             "|---" * (len(ENTITY_LABELS) + 3) + "|"]
+    for name, r in results.items():
+        s, p = r["pooled"]["strict"], r["pooled"]["partial"]
+        lines.append(f"| {name} | " + " | ".join(f"{s[lab]['f1']:.3f}" for lab in ENTITY_LABELS)
+                     + f" | {s['micro']['f1']:.3f} | {p['micro']['f1']:.3f} |")
+    lines += ["", "## Strict micro F1 per held-out report", "",
+              "| system | " + " | ".join(next(iter(results.values()))["folds"]) + " |",
+              "|---" * (len(next(iter(results.values()))["folds"]) + 1) + "|"]
+    for name, r in results.items():
+        lines.append(f"| {name} | " + " | ".join(f"{f['strict']['micro']['f1']:.3f}"
+                                                 for f in r["folds"].values()) + " |")
+    if "transformer" in results:
+        lines += ["", "## The transformer against the baselines and the targets", "",
+                  against_baselines(results) if len(results) > 1 else "", "",
+                  *target_lines(results, targets, timing)]
+        lines += ["", "## Errors of the transformer (first 15 per fold)", ""]
+        for doc_id, f in results["transformer"]["folds"].items():
+            lines.append(f"### {doc_id}")
+            for kind in ("false_positives", "false_negatives"):
+                lines.append(f"- {kind.replace('_', ' ')} ({len(f['errors'][kind])}):")
+                lines += [f"  - {e['label']} `{e['text']}` — {e['context']}"
+                          for e in f["errors"][kind][:15]]
+    lines += ["", "## Run", "", (f"- wall time {timing['seconds']:.0f} s, peak memory "
+              f"{timing['peak_mb']:.0f} MB (2 CPU threads)"), ""]
+    return "\n".join(lines)
+
+
+def headline(m: dict) -> dict:
+    return {"part_accuracy": m["part"]["accuracy"], "part_macro_f1": m["part"]["macro_f1"],
+            "topic_accuracy": m["topic"]["accuracy"], "topic_macro_f1": m["topic"]["macro_f1"],
+            "heading_p": m["heading"]["p"], "heading_r": m["heading"]["r"],
+            "heading_f1": m["heading"]["f1"], "heading_start_f1": m["heading_start"]["f1"],
+            "boundary_f1": m["boundary"]["f1"]}
+
+
+def section_markdown(results: dict, targets: Targets, seconds: float | None = None) -> str:
+    cols = ["part_accuracy", "part_macro_f1", "topic_accuracy", "topic_macro_f1", "heading_p",
+            "heading_r", "heading_f1", "heading_start_f1", "boundary_f1"]
+    lines = ["# Section tagger: held-out-report evaluation", "",
+             ("Leave-one-report-out over the corpus reports (the entity tagger's folds): each "
+              "report is tagged by a model trained on the others only. Scores on the original "
+              "characters. Topic macro-F1 averages the real topics in gold or prediction "
+              "(NONE left out of the average); a heading counts when its span equals a gold "
+              "heading span, `heading_start` when only its start does; `boundary` scores the "
+              "starts of all sections, headless ones (title, preamble, captions) included."), "",
+             "## Pooled", "", "| system | " + " | ".join(cols) + " |",
+             "|---" * (len(cols) + 1) + "|"]
+    for name, r in results.items():
+        h = headline(r["pooled"])
+        lines.append(f"| {name} | " + " | ".join(f"{h[c]:.3f}" for c in cols) + " |")
+    model = headline(results["model"]["pooled"]) if "model" in results else None
+    if model:
+        lines += ["", "Targets: " + ", ".join(
+            f"{k} ≥ {v} ({'met' if model[k] >= v else 'not met'}: {model[k]:.3f})"
+            for k, v in targets.sections.items()) + "."]
+    lines += ["", "## Per held-out report", "", "| system | report | " + " | ".join(cols) + " |",
+              "|---" * (len(cols) + 2) + "|"]
+    for name, r in results.items():
+        for doc_id, f in r["folds"].items():
+            h = headline(f)
+            lines.append(f"| {name} | {doc_id[:3]} | " + " | ".join(f"{h[c]:.3f}" for c in cols)
+                         + " |")
+    if model:
+        lines += ["", "## Parts and topics of the model, pooled (F1, gold characters)", ""]
+        for kind in ("part", "topic"):
+            per = results["model"]["pooled"][kind]["per_label"]
+            lines.append(f"- {kind}: " + ", ".join(f"{lab} {v['f1']:.3f} ({v['gold_chars']})"
+                                                   for lab, v in per.items() if lab != "-"))
+        lines += ["", "## Heading errors of the model (first 15 per fold)", ""]
+        for doc_id, f in results["model"]["folds"].items():
+            lines += [f"### {doc_id}", ""]
+            for kind in ("missed", "false"):
+                lines.append(f"- {kind} ({len(f['errors'][kind])}): "
+                             + "; ".join(f"`{t}`" for t in f["errors"][kind]))
+            lines.append("")
+    if seconds is not None:
+        lines += ["", "## Run", "", f"- wall time of the evaluation {seconds:.1f} s", ""]
+    return "\n".join(lines) + "\n"
+
+
+def _split_errors(results: dict) -> tuple[dict, dict]:
+    """(results without the per-fold error lists, {system: {doc_id: errors}})."""
+    figures, errs = {}, {}
+    for name, r in results.items():
+        folds = {}
+        for doc_id, fold in r["folds"].items():
+            folds[doc_id] = {k: v for k, v in fold.items() if k != "errors"}
+            errs.setdefault(name, {})[doc_id] = fold.get("errors")
+        figures[name] = {**r, "folds": folds}
+    return figures, errs
+
+
+def write_entity_reports(results: dict, timing: dict, targets: Targets,
+                         reports_dir: str | Path) -> None:
+    reports_dir = Path(reports_dir)
+    figures, errs = _split_errors(results)
+    atomic_write_text(reports_dir / "entities.json", json.dumps(
+        {"systems": figures, "run": timing}, ensure_ascii=False, indent=1))
+    atomic_write_text(reports_dir / "errors" / "entities.json",
+                      json.dumps(errs, ensure_ascii=False, indent=1))
+    atomic_write_text(reports_dir / "entities.md", entity_markdown(results, timing, targets))
+
+
+def write_section_reports(results: dict, targets: Targets, reports_dir: str | Path,
+                          seconds: float | None = None) -> None:
+    reports_dir = Path(reports_dir)
+    figures, errs = _split_errors(results)
+    payload = {"systems": figures, "targets": targets.sections}
+    if seconds is not None:
+        payload["run"] = {"seconds": round(seconds, 1)}
+    atomic_write_text(reports_dir / "sections.json",
+                      json.dumps(payload, ensure_ascii=False, indent=1))
+    atomic_write_text(reports_dir / "errors" / "sections.json",
+                      json.dumps(errs, ensure_ascii=False, indent=1))
+    atomic_write_text(reports_dir / "sections.md", section_markdown(results, targets, seconds))
+
+
+def write_model_card(path: Path, entity_settings: dict, results: dict, base: str,
+                     history: list, section_results: dict | None = None) -> None:
+    """The model card (`templates/model_card.md`, its `{fields}` filled in)."""
+    pooled = results["transformer"]["pooled"]["strict"]
+    rows = "\n".join(f"| {lab} | {v['p']:.3f} | {v['r']:.3f} | {v['f1']:.3f} | {v['support']} |"
+                     for lab, v in pooled.items())
+    others = ", ".join(f"{name} {r['pooled']['strict']['micro']['f1']:.3f}"
+                       for name, r in results.items() if name != "transformer")
+    sections = ""
+    if section_results:
+        m, b = section_results["model"]["pooled"], section_results["rules"]["pooled"]
+        sections = (TEMPLATES / "model_card_sections.md").read_text(encoding="utf-8").format(
+            part=m["part"]["accuracy"], topic=m["topic"]["macro_f1"], heading=m["heading"]["f1"],
+            b_part=b["part"]["accuracy"], b_topic=b["topic"]["macro_f1"],
+            b_heading=b["heading"]["f1"])
+    card = (TEMPLATES / "model_card.md").read_text(encoding="utf-8").format(
+        base=base, settings=json.dumps(entity_settings, ensure_ascii=False),
+        history=json.dumps(history), rows=rows, others=others,
+        verdict=against_baselines(results), sections=sections)
+    atomic_write_text(path, card)
