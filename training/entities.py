@@ -45,6 +45,8 @@ class EntityTrainConfig:
     dev_fraction: float = 0.1  # the tail of each training report, for early stopping
     seed: int = 0
     max_steps: int | None = None  # for tests: stop after this many optimiser steps
+    # Copies of each real report with its place names swapped (training/augment.py).
+    place_augmentation: int = 0
     threads: int = 2
 
     @classmethod
@@ -97,26 +99,47 @@ def _windows_of(example: Example, tokenizer, size: int, stride: int, dev_fractio
     return out["train"], out["dev"]
 
 
-def jackknife_rule_spans(examples: list[Example]) -> list[list]:
+def jackknife_rule_spans(examples: list[Example], rules: dict | None = None,
+                         groups: int = 5) -> list[list]:
     """Rule tags for each training report from a rules tagger fitted on the *other* training
     reports: tags from a gazetteer that has seen the report would be right far more often
-    than on a new report, and the encoder would learn to trust them too much."""
+    than on a new report, and the encoder would learn to trust them too much. With more
+    reports than `groups`, the reports are dealt into that many groups and each group is
+    tagged by rules fitted on the others (one fit per report would take minutes)."""
     from fazhi.rules import RuleTagger
 
-    return [RuleTagger().fit(examples[:i] + examples[i + 1:]).predict(ex.text)
-            for i, ex in enumerate(examples)]
+    k = min(groups, len(examples))
+    spans: list[list] = [[] for _ in examples]
+    for g in range(k):
+        members = set(range(g, len(examples), k))
+        tagger = RuleTagger(**(rules or {})).fit(
+            [ex for i, ex in enumerate(examples) if i not in members])
+        for i in members:
+            spans[i] = tagger.predict(examples[i].text)
+    return spans
 
 
-def build_datasets(examples: list[Example], tokenizer, cfg: EntityTrainConfig, rules=None):
+def augmented(examples: list[Example], cfg: EntityTrainConfig) -> list[Example]:
+    """`cfg.place_augmentation` copies of each real report with other places' names."""
+    from fazhi.places import place_names
+    from training.augment import PlaceSwapper
+
+    swap = PlaceSwapper(place_names(), seed=cfg.seed)
+    return [swap(ex) for _ in range(cfg.place_augmentation) for ex in examples
+            if ex.origin == "real"]
+
+
+def build_datasets(examples: list[Example], tokenizer, cfg: EntityTrainConfig, rules=None,
+                   rules_settings: dict | None = None):
     """Training and dev windows; `rules` (fitted on `examples`) gives the rule features unless
-    they are jackknifed."""
+    they are jackknifed (with `rules_settings`)."""
     from datasets import Dataset
 
     train, dev = [], []
     if not cfg.rule_features:
         rule_spans = [None] * len(examples)
     elif cfg.jackknife:
-        rule_spans = jackknife_rule_spans(examples)
+        rule_spans = jackknife_rule_spans(examples, rules_settings)
     else:
         rule_spans = [rules.predict(ex.text) for ex in examples]
     # The dev tail gets rule tags from rules that never saw its report, as a held-out report
@@ -124,7 +147,7 @@ def build_datasets(examples: list[Example], tokenizer, cfg: EntityTrainConfig, r
     # measure how faithfully the encoder copies them rather than how it does on a new report.
     dev_spans = rule_spans
     if cfg.rule_features and not cfg.jackknife and len(examples) > 1:
-        dev_spans = jackknife_rule_spans(examples)
+        dev_spans = jackknife_rule_spans(examples, rules_settings)
     for ex, spans, d_spans in zip(examples, rule_spans, dev_spans):
         t, d = _windows_of(ex, tokenizer, cfg.train_window, cfg.train_stride, cfg.dev_fraction,
                            spans, d_spans)
@@ -177,7 +200,9 @@ def load_base(cfg: EntityTrainConfig, base_path: str):
 
 
 def train_entity_tagger(examples: list[Example], cfg: EntityTrainConfig, base_path: str,
-                        progress: bool = True) -> TrainResult:
+                        progress: bool = True, rules: dict | None = None) -> TrainResult:
+    """Fine-tune `base_path` on `examples`. `rules`: the rules tagger's settings ([rules]),
+    for the rule-tag input."""
     import torch
     from tqdm.auto import tqdm
     from transformers import get_linear_schedule_with_warmup
@@ -188,12 +213,14 @@ def train_entity_tagger(examples: list[Example], cfg: EntityTrainConfig, base_pa
     set_seed(cfg.seed)
     start = time.perf_counter()
     model, tokenizer = load_base(cfg, base_path)
-    rules = None
+    rules_settings, rules = rules, None
     if cfg.rule_features:
         from fazhi.rules import RuleTagger
 
-        rules = RuleTagger().fit(examples)
-    train, dev = build_datasets(examples, tokenizer, cfg, rules)
+        rules = RuleTagger(**(rules_settings or {})).fit(examples)
+    if cfg.place_augmentation:
+        examples = examples + augmented(examples, cfg)
+    train, dev = build_datasets(examples, tokenizer, cfg, rules, rules_settings)
     features = new_feature_embedding(model) if cfg.rule_features else None
     pad_id = tokenizer.pad_token_id
     steps_per_epoch = -(-len(train) // cfg.batch_size)

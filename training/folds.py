@@ -17,14 +17,32 @@ from fazhi.evaluation.sections import add_counts, heading_errors, score_counts, 
 log = logging.getLogger("fazhi.training")
 
 
-def entity_folds(examples: list[Example], systems: dict, bootstrap: dict | None = None) -> dict:
+def fold_training(held: Example, real: list[Example], extra: list[Example]
+                  ) -> tuple[list[Example], dict]:
+    """The training examples of the fold that holds `held` out: the other real reports, and
+    the written passages except those that contain an entity surface of the held-out report
+    that none of the other real reports contains (it would tell the model what only the test
+    report says). Returns the examples and their counts."""
+    others = [e for e in real if e.doc_id != held.doc_id]
+    seen = "\n".join(e.text for e in others)
+    own = {held.text[s:e] for s, e, _ in held.entities if e - s >= 2}
+    telling = {surface for surface in own if surface not in seen}
+    kept = [p for p in extra if not any(surface in p.text for surface in telling)]
+    return others + kept, {"real": len(others), "synthetic": len(kept),
+                           "synthetic_left_out": len(extra) - len(kept)}
+
+
+def entity_folds(examples: list[Example], systems: dict, bootstrap: dict | None = None,
+                 extra: list[Example] = ()) -> dict:
     """Per-fold and pooled scores of every entity system, and for each other system the
     transformer's pooled difference with a paragraph-bootstrap interval (`bootstrap`:
-    `paired_bootstrap`'s samples and seed). Each fold also keeps its error lists."""
+    `paired_bootstrap`'s samples and seed). Each fold also keeps its error lists and what it
+    trained on (`extra`: written passages, through `fold_training`)."""
     results = {name: {"folds": {}, "pooled": None} for name in systems}
     collected = {name: ([], [], []) for name in systems}  # texts, golds, preds (original)
     for held in examples:
-        train = [e for e in examples if e.doc_id != held.doc_id]
+        train, counts = fold_training(held, examples, list(extra))
+        log.info("held out %s: training on %s", held.doc_id, counts)
         gold = [(e.start, e.end, e.label) for e in held.gold.entities]
         for name, make in systems.items():
             t0 = time.perf_counter()
@@ -32,6 +50,7 @@ def entity_folds(examples: list[Example], systems: dict, bootstrap: dict | None 
             pred = held.to_original(predict([held.text])[0])
             fold = evaluate([held.norm.original], [gold], [pred])
             fold["seconds"] = round(time.perf_counter() - t0, 1)
+            fold["training_data"] = counts
             if detail is not None:
                 fold["history"] = detail.history
             fold["errors"] = errors(held.norm.original, gold, pred)
@@ -48,7 +67,7 @@ def entity_folds(examples: list[Example], systems: dict, bootstrap: dict | None 
     return results
 
 
-def section_folds(examples: list[Example], systems: dict) -> dict:
+def section_folds(examples: list[Example], systems: dict, extra: list[Example] = ()) -> dict:
     """Per-fold and pooled section scores of every section system ({system: {"folds":
     {doc_id: metrics}, "pooled": metrics}}; metrics as in `summarise`, plus per fold the
     seconds it took, heading errors and the coverage problems `validate` finds in the
@@ -56,7 +75,7 @@ def section_folds(examples: list[Example], systems: dict) -> dict:
     results = {name: {"folds": {}, "pooled": None} for name in systems}
     pooled: dict[str, dict | None] = {name: None for name in systems}
     for held in examples:
-        train = [e for e in examples if e.doc_id != held.doc_id]
+        train, counts = fold_training(held, examples, list(extra))
         for name, make in systems.items():
             t0 = time.perf_counter()
             pred = make(train).predict_normalized(held.norm)
@@ -64,7 +83,7 @@ def section_folds(examples: list[Example], systems: dict) -> dict:
             counts = score_counts(text, held.gold.sections, pred)
             problems = validate(DocAnnotation(held.doc_id, sections=pred), text)
             fold = summarise(counts)
-            fold.update(seconds=round(time.perf_counter() - t0, 2),
+            fold.update(seconds=round(time.perf_counter() - t0, 2), training_data=counts,
                         coverage_problems=len(problems),
                         errors=heading_errors(text, held.gold.sections, pred))
             results[name]["folds"][held.doc_id] = fold

@@ -52,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     model_out = Path(args.model_out or paths.model)
     targets = settings.evaluation.targets
     examples = load_examples(paths.corpus, paths.gold, settings.normalize)
+    synthetic = load_examples(paths.synthetic_corpus, paths.synthetic_gold, settings.normalize,
+                              origin="synthetic") if settings.training.synthetic else []
     ent_cfg = entity_config(settings)
     base_path = resolve_base_model(ent_cfg.base_model, paths.base_models, paths.shared_models)
     systems = tuple(s for s in args.systems.split(",") if s)
@@ -59,18 +61,19 @@ def main(argv: list[str] | None = None) -> int:
     results = None
     if systems:
         results = entity_folds(examples, entity_systems(settings, base_path, systems),
-                               settings.evaluation.bootstrap.__dict__)
+                               settings.evaluation.bootstrap.__dict__, synthetic)
     section_results = None
     if not args.no_sections:
         t0 = time.perf_counter()
-        section_results = section_folds(examples, section_systems(settings))
+        section_results = section_folds(examples, section_systems(settings), synthetic)
         section_seconds = time.perf_counter() - t0
 
     if not args.no_final and "transformer" in systems:
         from training.entities import train_entity_tagger
         from training.reporting import write_model_card
 
-        final = train_entity_tagger(examples, ent_cfg, base_path)
+        final = train_entity_tagger(examples + synthetic, ent_cfg, base_path,
+                                    rules=settings.rules.__dict__)
         final.tagger.to_disk(model_out / "ner")
         write_model_card(model_out / "README.md", settings.table("entities"), results,
                          ent_cfg.base_model, final.history, section_results)
@@ -78,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_final and not args.no_sections:
         from training.sections import train_section_tagger
 
-        train_section_tagger(examples, settings.table("sections")).to_disk(
+        train_section_tagger(examples + synthetic, settings.table("sections")).to_disk(
             model_out / "sections")
     if not args.no_final:
         from training.package import package

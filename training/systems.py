@@ -29,7 +29,7 @@ def entity_systems(settings: Settings, base_path: str, names: tuple[str, ...]) -
 
     def fine_tuned(cfg: EntityTrainConfig):
         def make(train):
-            result = train_entity_tagger(train, cfg, base_path)
+            result = train_entity_tagger(train, cfg, base_path, rules=settings.rules.__dict__)
             # Scored as the shipped pipeline predicts: its windows and batch size.
             tagger = result.tagger
             tagger.window, tagger.stride, tagger.batch_size = pipe.window, pipe.stride, \
@@ -40,7 +40,7 @@ def entity_systems(settings: Settings, base_path: str, names: tuple[str, ...]) -
     def rules(train):
         from fazhi.rules import RuleTagger
 
-        tagger = RuleTagger().fit(train)
+        tagger = RuleTagger(**settings.rules.__dict__).fit(train)
         return (lambda texts: [tagger.predict(t) for t in texts]), None
 
     def spacy_ner(train):

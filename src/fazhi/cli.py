@@ -7,9 +7,12 @@ import json
 import sys
 from pathlib import Path
 
-DEFAULT_GOLD = "annotations/gold.jsonl"
-DEFAULT_CORPUS = "corpus"
-DEFAULT_TOKENIZER = "../shared/models/ltp-tiny-electra-zh"
+
+def _paths():
+    """[paths] of the project config in a checkout, else their defaults."""
+    from fazhi.settings import DEFAULT_CONFIG, Paths, load_settings
+
+    return load_settings().paths if DEFAULT_CONFIG.exists() else Paths()
 
 
 def _load(args):
@@ -41,14 +44,31 @@ def cmd_validate(args) -> int:
 
 
 def cmd_stats(args) -> int:
-    from fazhi.annotations.stats import entity_table, section_table
+    """The real reports and the written passages, apart."""
+    from fazhi.annotations.schema import read_jsonl
+    from fazhi.annotations.stats import corpus_summary, entity_table, section_table
+    from fazhi.corpus import load_texts
 
-    docs, _ = _load(args)
-    print("Entities per label per report\n")
+    docs, texts = _load(args)
+    groups = {"real": docs}
+    paths = _paths()
+    if Path(paths.synthetic_gold).exists():
+        groups["synthetic"] = read_jsonl(paths.synthetic_gold)
+        texts = {**texts, **load_texts(paths.synthetic_corpus)}
+    print("Real reports and written passages (training only, never scored)\n")
+    print(corpus_summary(groups, texts))
+    print("\nEntities per label per real report\n")
     print(entity_table(docs))
-    print("\nSections per part and topic\n")
-    print(section_table(docs))
+    for name, group in groups.items():
+        print(f"\nSections per part and topic: {name}\n")
+        print(section_table(group))
     return 0
+
+
+def cmd_synthetic(args) -> int:
+    from fazhi.annotations.synthetic import main
+
+    return main([args.action, *args.ids])
 
 
 def cmd_show(args) -> int:
@@ -160,7 +180,22 @@ def cmd_unk(args) -> int:
     from fazhi.corpus import load_texts
     from fazhi.normalize import normalize
 
-    tok = AutoTokenizer.from_pretrained(args.tokenizer)
+    tokenizer = args.tokenizer
+    if tokenizer is None:
+        try:
+            from fazhi.settings import load_settings
+            from training.base_model import resolve_base_model
+            from training.entities import EntityTrainConfig
+
+            settings = load_settings()
+            base = EntityTrainConfig.from_dict(settings.table("entities")).base_model
+            tokenizer = resolve_base_model(base, settings.paths.base_models,
+                                           settings.paths.shared_models)
+        except (ImportError, OSError, RuntimeError) as err:
+            print(f"fazhi corpus unk: no tokenizer ({err}); pass --tokenizer DIR",
+                  file=sys.stderr)
+            return 1
+    tok = AutoTokenizer.from_pretrained(tokenizer)
     print(f"{'report':<22} {'tokens':>7} {'[UNK] before':>13} {'[UNK] after':>12}")
     tot = [0, 0, 0, 0]
     for doc_id, text in load_texts(args.corpus).items():
@@ -292,10 +327,12 @@ def build_parser() -> argparse.ArgumentParser:
     ann = sub.add_parser("annotations", help="gold annotations: check, inspect, convert")
     asub = ann.add_subparsers(dest="action", required=True)
 
+    paths = _paths()
+
     def add(name, func, help_):
         sp = asub.add_parser(name, help=help_)
-        sp.add_argument("--gold", default=DEFAULT_GOLD)
-        sp.add_argument("--corpus", default=DEFAULT_CORPUS)
+        sp.add_argument("--gold", default=paths.gold)
+        sp.add_argument("--corpus", default=paths.corpus)
         sp.set_defaults(func=func)
         return sp
 
@@ -312,7 +349,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("out")
     sp.add_argument("--normalized", action="store_true", help="Docs over the normalised text")
     sp = add("subjects", cmd_subjects, "score the indicator-subject finder on read subjects")
-    sp.add_argument("--subjects", default="annotations/indicator_subjects.jsonl")
+    sp.add_argument("--subjects", default=paths.subjects)
+    sp = asub.add_parser("synthetic", help="the written training passages: check (markup, "
+                         "span rules, leakage guard), build corpus/synthetic, or convert one "
+                         "to traditional script")
+    sp.add_argument("action", choices=("check", "build", "traditional"))
+    sp.add_argument("ids", nargs="*", help="passage ids (check: default all; traditional: one)")
+    sp.set_defaults(func=cmd_synthetic)
     sp = asub.add_parser("agree", help="span F1 per label between two annotation passes")
     sp.add_argument("a")
     sp.add_argument("b")
@@ -320,7 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_agree)
 
     sp = sub.add_parser("eval", help="score an entity model against one annotated report")
-    sp.add_argument("--model", default="models/fazhi-zh")
+    sp.add_argument("--model", default=paths.model)
     sp.add_argument("--text", required=True, help="the report (UTF-8 or GB18030)")
     sp.add_argument("--gold", required=True, help="its annotations, in the annotations JSONL format")
     sp.add_argument("--errors", action="store_true", help="list false positives and negatives")
@@ -336,7 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "(default: JSONL on stdout)")
     sp.add_argument("--format", choices=FORMATS,
                     help="output format (default: from --out's suffix, else jsonl)")
-    sp.add_argument("--model", default="models/fazhi-zh", help="a saved fazhi pipeline")
+    sp.add_argument("--model", default=paths.model, help="a saved fazhi pipeline")
     sp.add_argument("--pattern", default="*.txt", help="which files in a folder are reports")
     sp.add_argument("--max-chars", type=int, default=MAX_CHARS,
                     help="longest report accepted, in characters")
@@ -349,8 +392,9 @@ def build_parser() -> argparse.ArgumentParser:
     corp = sub.add_parser("corpus", help="the report corpus")
     csub = corp.add_subparsers(dest="action", required=True)
     sp = csub.add_parser("unk", help="[UNK] rate of the encoder's tokenizer before/after normalisation")
-    sp.add_argument("--corpus", default=DEFAULT_CORPUS)
-    sp.add_argument("--tokenizer", default=DEFAULT_TOKENIZER)
+    sp.add_argument("--corpus", default=paths.corpus)
+    sp.add_argument("--tokenizer", default=None,
+                    help="a tokenizer folder (default: the [entities] base model)")
     sp.set_defaults(func=cmd_unk)
 
     sp = sub.add_parser("normalize", help="print a report's normalised text; removals to stderr")

@@ -22,6 +22,7 @@ class Example:
     norm: Normalized
     entities: list[Span]  # on the normalised text
     gold: DocAnnotation
+    origin: str = "real"  # "real": a report of corpus/; "synthetic": a written passage
 
     @property
     def text(self) -> str:
@@ -31,22 +32,25 @@ class Example:
         return [(*self.norm.to_original(s, e), lab) for s, e, lab in spans]
 
 
-def make_example(ann: DocAnnotation, original: str, normalizer: Normalizer) -> Example:
+def make_example(ann: DocAnnotation, original: str, normalizer: Normalizer,
+                 origin: str = "real") -> Example:
     norm = normalizer(original)
     ents = []
     for e in ann.entities:
         span = norm.to_normalized(e.start, e.end)
         if span:  # an entity inside removed boilerplate has nothing left to learn from
             ents.append((span[0], span[1], e.label))
-    return Example(ann.doc_id, norm, sorted(ents), ann)
+    return Example(ann.doc_id, norm, sorted(ents), ann, origin)
 
 
 def load_examples(corpus_dir: str | Path = "corpus",
                   gold_path: str | Path = "annotations/gold.jsonl",
-                  normalizer_config: NormalizerConfig | None = None) -> list[Example]:
+                  normalizer_config: NormalizerConfig | None = None,
+                  origin: str = "real") -> list[Example]:
     texts = load_texts(corpus_dir)
     normalizer = Normalizer(normalizer_config)
-    return [make_example(ann, texts[ann.doc_id], normalizer) for ann in read_jsonl(gold_path)]
+    return [make_example(ann, texts[ann.doc_id], normalizer, origin)
+            for ann in read_jsonl(gold_path)]
 
 
 def char_bio(length: int, spans: list[Span]) -> list[str]:

@@ -9,6 +9,8 @@ Where each setting lives (one table each; nothing is repeated elsewhere):
 - `[pipeline]`: inference settings, written into the saved pipeline's `config.cfg` by the
   package stage (`PipelineSettings`). A saved pipeline reads nothing else: its `config.cfg`
   is its whole description.
+- `[training]`: which training material beside the real reports.
+- `[rules]`: the rules-and-gazetteers tagger (a baseline, and the entity tagger's rule input).
 - `[evaluation]`: the paired bootstrap and the targets the held-out scores are held to.
 - `[spacy_ner]`: the spaCy NER baseline.
 
@@ -47,6 +49,10 @@ class Paths:
     base_models: str = "models/base"
     shared_models: str = "../shared/models"
     spacy_ner_config: str = "configs/spacy_ner.cfg"
+    # The written training passages (annotations/synthetic/WRITING.md): never scored.
+    synthetic_corpus: str = "corpus/synthetic"
+    synthetic_gold: str = "annotations/synthetic/gold.jsonl"
+    synthetic_subjects: str = "annotations/synthetic/subjects.jsonl"
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,19 @@ class PipelineSettings:
         """The `ner` component's settings, as its factory takes them."""
         return {"window": self.window, "stride": self.stride, "batch_size": self.batch_size,
                 "quantize": self.quantize}
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    # Train on the written passages beside the real reports (each fold leaves out the
+    # passages that name what only its held-out report names).
+    synthetic: bool = True
+
+
+@dataclass(frozen=True)
+class RulesSettings:
+    min_precision: float = 0.5  # what fit() learns must be right this often on training text
+    national_places: bool = True  # anchor organisation names on every place of China
 
 
 @dataclass(frozen=True)
@@ -93,6 +112,8 @@ class Settings:
     normalize: NormalizerConfig
     pipeline: PipelineSettings
     evaluation: Evaluation
+    training: TrainingData
+    rules: RulesSettings
     tables: dict  # the raw tables, for the training dataclasses that type their own
 
     def table(self, name: str) -> dict:
@@ -119,5 +140,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
         evaluation=Evaluation(
             from_table(Bootstrap, evaluation.get("bootstrap", {}), "[evaluation.bootstrap]"),
             from_table(Targets, targets, "[evaluation.targets]")),
+        training=from_table(TrainingData, raw.get("training", {}), "[training]"),
+        rules=from_table(RulesSettings, raw.get("rules", {}), "[rules]"),
         tables=raw,
     )

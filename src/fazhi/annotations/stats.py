@@ -19,6 +19,18 @@ def entity_table(docs: list[DocAnnotation]) -> str:
     return _table(rows)
 
 
+def corpus_summary(groups: dict[str, list[DocAnnotation]], texts: dict[str, str]) -> str:
+    """One row per group of reports (real, synthetic): reports, characters, entities per
+    label, sections."""
+    rows = [("corpus", "reports", "chars", *ENTITY_LABELS, "entities", "sections")]
+    for name, docs in groups.items():
+        c = Counter(e.label for d in docs for e in d.entities)
+        rows.append((name, str(len(docs)), str(sum(len(texts.get(d.doc_id, "")) for d in docs)),
+                     *(str(c[lab]) for lab in ENTITY_LABELS), str(sum(c.values())),
+                     str(sum(len(d.sections) for d in docs))))
+    return _table(rows)
+
+
 def section_table(docs: list[DocAnnotation]) -> str:
     c = Counter((s.part, s.topic) for d in docs for s in d.sections)
     chars = Counter()

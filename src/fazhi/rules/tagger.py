@@ -26,7 +26,15 @@ from fazhi.rules.measures import (
     verb_led_measures,
 )
 from fazhi.rules.numbers import BASE_UNITS, indicators, learn_unit
-from fazhi.rules.orgs import BASE_PLACES, LEVELS, NOT_IN_PLACE, org_allowed, org_names, text_places
+from fazhi.rules.orgs import (
+    BASE_PLACES,
+    LEVELS,
+    NOT_IN_PLACE,
+    PlaceIndex,
+    org_allowed,
+    org_names,
+    text_places,
+)
 from fazhi.rules.regulations import REGULATION_VERBS, bracketed_titles, law_word_ok, verb_led_titles
 from fazhi.text import (
     CJK,
@@ -52,14 +60,21 @@ def resolve(candidates: list[tuple[int, int, str, int]]) -> list[Span]:
 
 
 class RuleTagger:
-    def __init__(self, min_precision: float = MIN_PRECISION):
+    """`national_places`: anchor organisation names on every place of China's administrative
+    divisions (`fazhi.places`, taken at `fit` and saved with the tagger), not only on the
+    places the training reports name."""
+
+    def __init__(self, min_precision: float = MIN_PRECISION, national_places: bool = False):
         self.min_precision = min_precision
+        self.national_places = national_places
         self.gazetteer: dict[str, str] = {}  # surface -> label
         self.units: list[str] = list(BASE_UNITS)
         self.places: list[str] = list(BASE_PLACES)
+        self.atlas: list[str] = []  # the national place names, when national_places
         self.heads: list[str] = list(BASE_HEADS)
         self.quote_endings: list[str] = []
         self._index: dict[str, list[str]] | None = None
+        self._places: PlaceIndex | None = None
 
     # learning
 
@@ -97,6 +112,10 @@ class RuleTagger:
             c for c, n in endings.items() if n >= MIN_LEARNED_HEAD - 1 and self._precise(
                 examples, "MEASURE", lambda t, c=c: bare_quotes(t, [c])))
         self.places = sorted(set(BASE_PLACES) | set(places))
+        if self.national_places:
+            from fazhi.places import place_names
+
+            self.atlas = sorted(place_names())
         self.gazetteer = {}
         for surface, labels in tagged.items():
             label, hits = labels.most_common(1)[0]
@@ -105,7 +124,7 @@ class RuleTagger:
             occurrences = sum(_free_occurrences(ex, surface, label) for ex in examples)
             if occurrences and hits / occurrences >= self.min_precision:
                 self.gazetteer[surface] = label
-        self._index = None
+        self._index = self._places = None
         return self
 
     def _precise(self, examples: list[Example], label: str, pattern) -> bool:
@@ -131,12 +150,17 @@ class RuleTagger:
                    if not any(t[0] <= s and e <= t[1] for s, e, _ in numbers)]
         pattern += bracketed_titles(text) + numbers + bare_quotes(text, self.quote_endings)
         pattern += verb_led_measures(text, self.heads) + quoted_measures(text, self.heads)
-        orgs, blocked = org_names(text, set(self.places) | text_places(text))
+        orgs, blocked = org_names(text, self._place_index(text_places(text)))
         pattern += orgs
         cands += [(s, e, lab, PATTERN) for s, e, lab in pattern]
         cands = [c for c in cands if c[2] != "ORG" or not any(
             a <= c[0] and c[1] <= b for a, b in blocked)]
         return resolve(cands)
+
+    def _place_index(self, extra: set[str]) -> PlaceIndex:
+        if self._places is None:
+            self._places = PlaceIndex([*self.places, *self.atlas])
+        return self._places.plus(extra) if extra else self._places
 
     def _gazetteer_matches(self, text: str) -> list[Span]:
         if self._index is None:
@@ -161,6 +185,7 @@ class RuleTagger:
         path.parent.mkdir(parents=True, exist_ok=True)
         data = {"min_precision": self.min_precision, "gazetteer": self.gazetteer,
                 "units": self.units, "places": self.places, "heads": self.heads,
+                "national_places": self.national_places, "atlas": self.atlas,
                 "quote_endings": self.quote_endings}
         path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True),
                         encoding="utf-8")
@@ -170,6 +195,9 @@ class RuleTagger:
         self.min_precision = data["min_precision"]
         self.gazetteer = data["gazetteer"]
         self.units, self.places, self.heads = data["units"], data["places"], data["heads"]
+        self.national_places = data.get("national_places", False)
+        self.atlas = data.get("atlas", [])
+        self._places = None
         self.quote_endings = data["quote_endings"]
         self._index = None
         return self
