@@ -25,7 +25,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests training
+	$(BIN)/ruff check src tests training benchmarks
 
 validate: $(STAMP)
 	$(BIN)/fazhi annotations validate

@@ -15,38 +15,38 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import sys
 from pathlib import Path
 
 from fazhi.data import load_examples
 from fazhi.entity_tagger import EntityTagger, quantize_dynamic
 from fazhi.evaluation.spans import strict_scores
-from fazhi.io import load_toml
-from fazhi.normalize import NormalizerConfig
+from fazhi.settings import load_settings
 from training.base_model import resolve_base_model
+from training.folds import fold_training
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # training/ is a top-level package beside src/
 
 # (window, stride): the old default, less overlap, no overlap, the training windows.
 SETTINGS = [(254, 192), (254, 224), (254, 254), (126, 96), (126, 112), (190, 160)]
 
 
-def fold_taggers(examples, cfg, folds: Path, threads: int | None) -> dict[str, EntityTagger]:
+def fold_taggers(examples, extra, settings, folds: Path,
+                 threads: int | None) -> dict[str, EntityTagger]:
     from training.entities import EntityTrainConfig, train_entity_tagger
 
-    ent = EntityTrainConfig.from_dict(
-        {k: v for k, v in cfg.get("entities", {}).items() if not isinstance(v, dict)}
-        | ({"threads": threads} if threads else {}))
+    ent = EntityTrainConfig.from_dict(settings.table("entities")
+                                      | ({"threads": threads} if threads else {}))
+    base = resolve_base_model(ent.base_model, settings.paths.base_models,
+                              settings.paths.shared_models)
     out = {}
     for held in examples:
         path = folds / held.doc_id
         if not (path / "model.safetensors").exists():
-            train = [e for e in examples if e.doc_id != held.doc_id]
-            result = train_entity_tagger(train, ent, resolve_base_model(ent.base_model),
-                                         progress=False)
-            result.tagger.save_pretrained(path)
-        out[held.doc_id] = EntityTagger.from_pretrained(path)
+            train, _ = fold_training(held, examples, extra)
+            result = train_entity_tagger(train, ent, base, progress=False,
+                                         rules=settings.rules.__dict__)
+            result.tagger.to_disk(path)
+        out[held.doc_id] = EntityTagger().from_disk(path)
     return out
 
 
@@ -58,10 +58,13 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=None, help="torch threads for training")
     ap.add_argument("--out", default=str(ROOT / "benchmarks/heldout_windows.json"))
     args = ap.parse_args()
-    cfg = load_toml(args.config)
-    examples = load_examples(ROOT / "corpus", ROOT / "annotations/gold.jsonl",
-                             NormalizerConfig.from_dict(cfg.get("normalize", {})))
-    taggers = fold_taggers(examples, cfg, Path(args.folds), args.threads)
+    settings = load_settings(args.config)
+    paths = settings.paths
+    examples = load_examples(ROOT / paths.corpus, ROOT / paths.gold, settings.normalize)
+    extra = load_examples(ROOT / paths.synthetic_corpus, ROOT / paths.synthetic_gold,
+                          settings.normalize, origin="synthetic") \
+        if settings.training.synthetic else []
+    taggers = fold_taggers(examples, extra, settings, Path(args.folds), args.threads)
     quantized = {k: quantize_dynamic(copy.copy(t)) for k, t in taggers.items()}
 
     golds = [[(e.start, e.end, e.label) for e in ex.gold.entities] for ex in examples]

@@ -67,6 +67,16 @@ def entity_markdown(results: dict, timing: dict, targets: Targets) -> str:
     for name, r in results.items():
         lines.append(f"| {name} | " + " | ".join(f"{f['strict']['micro']['f1']:.3f}"
                                                  for f in r["folds"].values()) + " |")
+    if any("versus_previous" in r["pooled"] for r in results.values()):
+        lines += ["", "## Against the previous shipped model", "",
+                  ("Each system's pooled strict micro F1 minus the previous shipped recipe's "
+                   "(its held-out predictions from an earlier run), with a 95 % interval from "
+                   "resampling the held-out paragraphs."), "",
+                  "| system | difference | 95 % interval | ahead on |", "|---|---|---|---|"]
+        for name, r in results.items():
+            if b := r["pooled"].get("versus_previous"):
+                lines.append(f"| {name} | {b['diff']:+.3f} | {b['low']:+.3f} to "
+                             f"{b['high']:+.3f} | {b['a_better']:.0%} |")
     if "transformer" in results:
         lines += ["", "## The transformer against the baselines and the targets", "",
                   against_baselines(results) if len(results) > 1 else "", "",
@@ -193,3 +203,41 @@ def write_model_card(path: Path, entity_settings: dict, results: dict, base: str
         history=json.dumps(history), rows=rows, others=others,
         verdict=against_baselines(results), sections=sections)
     atomic_write_text(path, card)
+
+
+def previous_predictions(errors_path: Path, examples, system: str = "transformer") -> dict:
+    """doc_id → the spans an earlier run's system predicted, rebuilt from its error lists
+    (gold minus false negatives plus false positives). Reads both the current errors file and
+    the older all-in-one reports/entities.json."""
+    data = json.loads(Path(errors_path).read_text(encoding="utf-8"))
+    folds = data["systems"][system]["folds"] if "systems" in data else data[system]
+    out = {}
+    for ex in examples:
+        errs = folds[ex.doc_id]
+        errs = errs.get("errors", errs)
+        gold = {(e.start, e.end, e.label) for e in ex.gold.entities}
+        fn = {(r["start"], r["end"], r["label"]) for r in errs["false_negatives"]}
+        fp = {(r["start"], r["end"], r["label"]) for r in errs["false_positives"]}
+        out[ex.doc_id] = sorted((gold - fn) | fp)
+    return out
+
+
+def versus_previous(results: dict, examples, errors_path: Path, bootstrap) -> None:
+    """Each system's pooled micro F1 minus the earlier run's transformer's, with a paired
+    bootstrap interval (`pooled.versus_previous`)."""
+    from fazhi.evaluation.bootstrap import paired_bootstrap
+
+    old = previous_predictions(errors_path, examples)
+    texts = [ex.norm.original for ex in examples]
+    golds = [[(e.start, e.end, e.label) for e in ex.gold.entities] for ex in examples]
+    before = [old[ex.doc_id] for ex in examples]
+    for r in results.values():
+        errs = {doc: f["errors"] for doc, f in r["folds"].items()}
+        now = [sorted(({(e.start, e.end, e.label) for e in ex.gold.entities}
+                       - {(x["start"], x["end"], x["label"])
+                          for x in errs[ex.doc_id]["false_negatives"]})
+                      | {(x["start"], x["end"], x["label"])
+                         for x in errs[ex.doc_id]["false_positives"]})
+               for ex in examples]
+        r["pooled"]["versus_previous"] = paired_bootstrap(texts, golds, now, before,
+                                                          **bootstrap.__dict__)

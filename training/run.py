@@ -18,7 +18,13 @@ from pathlib import Path
 
 from fazhi.data import load_examples
 from fazhi.settings import load_settings
-from training.systems import ENTITY_SYSTEMS, entity_config, entity_systems, section_systems
+from training.systems import (
+    ENTITY_SYSTEMS,
+    EXTRA_SYSTEMS,
+    entity_config,
+    entity_systems,
+    section_systems,
+)
 
 log = logging.getLogger("fazhi.training")
 
@@ -37,12 +43,16 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m training.run", description=__doc__)
     ap.add_argument("--config", default=None, help="default: configs/default.toml")
     ap.add_argument("--systems", default=",".join(ENTITY_SYSTEMS),
-                    help="comma-separated entity systems out of " + ", ".join(ENTITY_SYSTEMS)
+                    help="comma-separated entity systems out of "
+                    + ", ".join(ENTITY_SYSTEMS + EXTRA_SYSTEMS)
                     + "; empty for none")
     ap.add_argument("--reports", default=None, help="default: [paths] reports")
     ap.add_argument("--model-out", default=None, help="default: [paths] model")
     ap.add_argument("--no-final", action="store_true", help="skip training the shipped model")
     ap.add_argument("--no-sections", action="store_true", help="skip the section tagger")
+    ap.add_argument("--previous", default=None, metavar="JSON",
+                    help="an earlier run's reports/errors/entities.json: each system is also "
+                         "compared with that run's transformer (paired bootstrap)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     start = time.perf_counter()
@@ -89,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
         log.info("pipeline → %s", package(model_out, settings))
 
     timing = {"seconds": time.perf_counter() - start, "peak_mb": peak_memory_mb()}
+    if results is not None and args.previous:
+        from training.reporting import versus_previous
+
+        versus_previous(results, examples, Path(args.previous), settings.evaluation.bootstrap)
     if results is not None:
         write_entity_reports(results, timing, targets, reports)
         for name, r in results.items():

@@ -15,6 +15,8 @@ from fazhi.settings import Settings
 from training.entities import EntityTrainConfig, train_entity_tagger
 
 ENTITY_SYSTEMS = ("transformer", "rules", "spacy_ner", "random_init")
+# Run on request: the transformer recipe with its rule-tag input switched off.
+EXTRA_SYSTEMS = ("no_rule_input",)
 SECTION_SYSTEMS = ("model", "rules")
 
 
@@ -55,7 +57,8 @@ def entity_systems(settings: Settings, base_path: str, names: tuple[str, ...]) -
         **transformer_cfg.__dict__, **settings.subtable("entities", "random_init"),
         "pretrained": False})
     table = {"transformer": fine_tuned(transformer_cfg), "rules": rules,
-             "spacy_ner": spacy_ner, "random_init": fine_tuned(replace(random_cfg))}
+             "spacy_ner": spacy_ner, "random_init": fine_tuned(random_cfg),
+             "no_rule_input": fine_tuned(replace(transformer_cfg, rule_features=False))}
     unknown = set(names) - set(table)
     if unknown:
         raise ValueError(f"unknown systems {sorted(unknown)}; known: {', '.join(table)}")
