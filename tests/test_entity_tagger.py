@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from fazhi.data import Example, bio_spans, char_bio
+from fazhi.data import GoldReport, bio_spans, char_bio
 from fazhi.entity_tagger import EntityTagger, decode, merge_windows, piece_labels, windows
 from fazhi.normalize import normalize
 
@@ -123,8 +123,8 @@ def test_dev_rule_tags_come_from_rules_that_never_saw_the_report(encoder_tokeniz
     line = "全面推行接诉即办,群众满意。"
     norm = normalize(line * 10)
     name = [(k * len(line) + 4, k * len(line) + 8, "MEASURE") for k in range(10)]
-    with_name = Example("a", norm, name, DocAnnotation("a"))
-    other = Example("b", normalize("召开专题会议。" * 10), [], DocAnnotation("b"))
+    with_name = GoldReport("a", norm, name, DocAnnotation("a"))
+    other = GoldReport("b", normalize("召开专题会议。" * 10), [], DocAnnotation("b"))
     cfg = EntityTrainConfig(rule_features=True, jackknife=False, dev_fraction=0.3,
                             train_window=20, train_stride=15)
     rules = RuleTagger().fit([with_name, other])
@@ -171,7 +171,7 @@ def test_a_few_training_steps_give_a_tagger_that_saves_and_loads(tiny_base, tmp_
 
     norm = normalize(TEXT * 3)
     gold = [(s + k * len(TEXT), e + k * len(TEXT), lab) for k in range(3) for s, e, lab in GOLD]
-    ex = Example("tiny", norm, gold, DocAnnotation("tiny"))
+    ex = GoldReport("tiny", norm, gold, DocAnnotation("tiny"))
     cfg = EntityTrainConfig(max_steps=4, batch_size=2, train_window=20, train_stride=15,
                             learning_rate=1e-3, dev_fraction=0.2)
     result = train_entity_tagger([ex], cfg, tiny_base, progress=False)
@@ -192,7 +192,7 @@ def tiny_example():
 
     norm = normalize(TEXT * 3)
     gold = [(s + k * len(TEXT), e + k * len(TEXT), lab) for k in range(3) for s, e, lab in GOLD]
-    return Example("tiny", norm, gold, DocAnnotation("tiny"))
+    return GoldReport("tiny", norm, gold, DocAnnotation("tiny"))
 
 
 def test_rule_features_travel_with_the_saved_tagger(tiny_base, tmp_path):

@@ -3,7 +3,7 @@ place-name augmentation of training text."""
 
 import pytest
 
-from fazhi.data import Example
+from fazhi.data import GoldReport
 from fazhi.normalize import Normalizer
 from fazhi.places import load_places, place_names, province_short
 from fazhi.rules import RuleTagger
@@ -57,7 +57,7 @@ def test_swapped_places_keep_every_entity_on_its_words(names):
     text = "延庆区司法局与朝阳区水务局落实北京市行政执法监督办法,全区办结319件。"
     spans = [(0, 6, "ORG"), (7, 13, "ORG"), (15, 26, "REGULATION"), (31, 35, "INDICATOR")]
     norm = Normalizer()(text)
-    ex = Example("t", norm, spans, None)
+    ex = GoldReport("t", norm, spans, None)
     new = PlaceSwapper(names, seed=3)(ex)
     assert new.text != text
     got = [(new.text[s:e], lab) for s, e, lab in new.entities]

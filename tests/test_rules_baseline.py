@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from fazhi.data import Example
+from fazhi.data import GoldReport
 from fazhi.normalize import Normalized
 from fazhi.rules import RuleTagger, resolve
 
@@ -28,10 +28,10 @@ def parse(marked: str) -> tuple[str, list[tuple[int, int, str]]]:
     return "".join(text), spans
 
 
-def example(marked: str, doc_id: str = "t") -> Example:
+def example(marked: str, doc_id: str = "t") -> GoldReport:
     text, spans = parse(marked)
     norm = Normalized(text, text, list(range(len(text))), list(range(1, len(text) + 1)))
-    return Example(doc_id, norm, spans, gold=None)
+    return GoldReport(doc_id, norm, spans, gold=None)
 
 
 def tagged(tagger: RuleTagger, marked: str, label: str | None = None) -> tuple[set, set]:

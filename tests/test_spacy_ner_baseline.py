@@ -2,7 +2,7 @@ import itertools
 
 import spacy
 
-from fazhi.data import Example
+from fazhi.data import GoldReport
 from fazhi.evaluation.entities import evaluate
 from fazhi.normalize import normalize
 from training.baselines.spacy_ner import (
@@ -13,8 +13,8 @@ from training.baselines.spacy_ner import (
 )
 
 
-def example(doc_id: str, text: str, surfaces: dict[str, str]) -> Example:
-    """An Example whose entities are every occurrence of the given surfaces."""
+def example(doc_id: str, text: str, surfaces: dict[str, str]) -> GoldReport:
+    """An GoldReport whose entities are every occurrence of the given surfaces."""
     norm = normalize(text)
     ents = []
     for surface, label in surfaces.items():
@@ -22,7 +22,7 @@ def example(doc_id: str, text: str, surfaces: dict[str, str]) -> Example:
         while start >= 0:
             ents.append((start, start + len(surface), label))
             start = norm.text.find(surface, start + 1)
-    return Example(doc_id, norm, sorted(ents), gold=None)
+    return GoldReport(doc_id, norm, sorted(ents), gold=None)
 
 
 SURFACES = {"区司法局": "ORG", "接诉即办": "MEASURE", "行政处罚法": "REGULATION", "140项": "INDICATOR"}

@@ -14,7 +14,7 @@ from fazhi.annotations.synthetic import (
     link_subjects,
     read_all,
 )
-from fazhi.data import Example, make_example
+from fazhi.data import GoldReport, make_example
 from fazhi.normalize import Normalizer
 from training.folds import fold_training
 
@@ -79,7 +79,7 @@ def test_the_built_corpus_marks_every_passage_as_synthetic(passages, tmp_path):
     assert all(text[e["start"]:e["end"]] == e["text"] for e in gold[0]["entities"])
 
 
-def _example(doc_id: str, marked: str, origin: str = "real") -> Example:
+def _example(doc_id: str, marked: str, origin: str = "real") -> GoldReport:
     text, gold = parse(marked, doc_id)
     return make_example(gold, text, Normalizer(), origin)
 

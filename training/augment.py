@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 
-from fazhi.data import Example
+from fazhi.data import GoldReport
 from fazhi.normalize import Normalized
 
 # The kinds of unit, by the ending of the name: a replacement keeps it.
@@ -46,7 +46,7 @@ class PlaceSwapper:
                 i += 1
         return out
 
-    def __call__(self, example: Example) -> Example:
+    def __call__(self, example: GoldReport) -> GoldReport:
         """A copy of `example` with its places swapped; the copy's text is its own original."""
         import bisect
 
@@ -78,4 +78,4 @@ class PlaceSwapper:
         new_spans = sorted((moved(s), moved(e), lab) for s, e, lab in spans)
         norm = Normalized(new_text, new_text, list(range(len(new_text))),
                           list(range(1, len(new_text) + 1)))
-        return Example(f"{example.doc_id}+places", norm, new_spans, example.gold)
+        return GoldReport(f"{example.doc_id}+places", norm, new_spans, example.gold)

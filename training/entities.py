@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from fazhi.data import Example
+from fazhi.data import GoldReport
 from fazhi.entity_tagger import (
     BIO_LABELS,
     LABEL2ID,
@@ -72,7 +72,7 @@ def set_seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def _windows_of(example: Example, tokenizer, size: int, stride: int, dev_fraction: float,
+def _windows_of(example: GoldReport, tokenizer, size: int, stride: int, dev_fraction: float,
                 rule_spans=None, dev_rule_spans=None):
     """(train, dev) windows of one report: dev is the report's tail, never overlapping train.
     Rule features come from `rule_spans`, on the dev tail from `dev_rule_spans` if given."""
@@ -99,16 +99,17 @@ def _windows_of(example: Example, tokenizer, size: int, stride: int, dev_fractio
     return out["train"], out["dev"]
 
 
-def jackknife_rule_spans(examples: list[Example], rules: dict | None = None,
-                         groups: int = 5) -> list[list]:
+def jackknife_rule_spans(examples: list[GoldReport], rules: dict | None = None,
+                         groups: int = 5, large_groups: int = 2) -> list[list]:
     """Rule tags for each training report from a rules tagger fitted on the *other* training
     reports: tags from a gazetteer that has seen the report would be right far more often
     than on a new report, and the encoder would learn to trust them too much. With more
-    reports than `groups`, the reports are dealt into that many groups and each group is
-    tagged by rules fitted on the others (one fit per report would take minutes)."""
+    reports than `groups`, the reports are dealt into `large_groups` groups and each group is
+    tagged by rules fitted on the others (a fit on real reports and written passages takes
+    about half a minute; one per report would take most of an hour)."""
     from fazhi.rules import RuleTagger
 
-    k = min(groups, len(examples))
+    k = len(examples) if len(examples) <= groups else large_groups
     spans: list[list] = [[] for _ in examples]
     for g in range(k):
         members = set(range(g, len(examples), k))
@@ -119,7 +120,7 @@ def jackknife_rule_spans(examples: list[Example], rules: dict | None = None,
     return spans
 
 
-def augmented(examples: list[Example], cfg: EntityTrainConfig) -> list[Example]:
+def augmented(examples: list[GoldReport], cfg: EntityTrainConfig) -> list[GoldReport]:
     """`cfg.place_augmentation` copies of each real report with other places' names."""
     from fazhi.places import place_names
     from training.augment import PlaceSwapper
@@ -129,7 +130,7 @@ def augmented(examples: list[Example], cfg: EntityTrainConfig) -> list[Example]:
             if ex.origin == "real"]
 
 
-def build_datasets(examples: list[Example], tokenizer, cfg: EntityTrainConfig, rules=None,
+def build_datasets(examples: list[GoldReport], tokenizer, cfg: EntityTrainConfig, rules=None,
                    rules_settings: dict | None = None):
     """Training and dev windows; `rules` (fitted on `examples`) gives the rule features unless
     they are jackknifed (with `rules_settings`)."""
@@ -199,7 +200,7 @@ def load_base(cfg: EntityTrainConfig, base_path: str):
     return model, tokenizer
 
 
-def train_entity_tagger(examples: list[Example], cfg: EntityTrainConfig, base_path: str,
+def train_entity_tagger(examples: list[GoldReport], cfg: EntityTrainConfig, base_path: str,
                         progress: bool = True, rules: dict | None = None) -> TrainResult:
     """Fine-tune `base_path` on `examples`. `rules`: the rules tagger's settings ([rules]),
     for the rule-tag input."""

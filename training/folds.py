@@ -9,7 +9,7 @@ import time
 
 from fazhi.annotations.schema import DocAnnotation
 from fazhi.annotations.validate import validate
-from fazhi.data import Example
+from fazhi.data import GoldReport
 from fazhi.evaluation.bootstrap import paired_bootstrap
 from fazhi.evaluation.entities import errors, evaluate
 from fazhi.evaluation.sections import add_counts, heading_errors, score_counts, summarise
@@ -17,8 +17,8 @@ from fazhi.evaluation.sections import add_counts, heading_errors, score_counts, 
 log = logging.getLogger("fazhi.training")
 
 
-def fold_training(held: Example, real: list[Example], extra: list[Example]
-                  ) -> tuple[list[Example], dict]:
+def fold_training(held: GoldReport, real: list[GoldReport], extra: list[GoldReport]
+                  ) -> tuple[list[GoldReport], dict]:
     """The training examples of the fold that holds `held` out: the other real reports, and
     the written passages except those that contain an entity surface of the held-out report
     that none of the other real reports contains (it would tell the model what only the test
@@ -32,15 +32,16 @@ def fold_training(held: Example, real: list[Example], extra: list[Example]
                            "synthetic_left_out": len(extra) - len(kept)}
 
 
-def entity_folds(examples: list[Example], systems: dict, bootstrap: dict | None = None,
-                 extra: list[Example] = ()) -> dict:
+def entity_folds(examples: list[GoldReport], systems: dict, bootstrap: dict | None = None,
+                 extra: list[GoldReport] = (), held_out: list[GoldReport] | None = None) -> dict:
     """Per-fold and pooled scores of every entity system, and for each other system the
     transformer's pooled difference with a paragraph-bootstrap interval (`bootstrap`:
     `paired_bootstrap`'s samples and seed). Each fold also keeps its error lists and what it
-    trained on (`extra`: written passages, through `fold_training`)."""
+    trained on (`extra`: written passages, through `fold_training`). `held_out`: the reports
+    to hold out (default: each in turn)."""
     results = {name: {"folds": {}, "pooled": None} for name in systems}
     collected = {name: ([], [], []) for name in systems}  # texts, golds, preds (original)
-    for held in examples:
+    for held in held_out or examples:
         train, counts = fold_training(held, examples, list(extra))
         log.info("held out %s: training on %s", held.doc_id, counts)
         gold = [(e.start, e.end, e.label) for e in held.gold.entities]
@@ -67,7 +68,7 @@ def entity_folds(examples: list[Example], systems: dict, bootstrap: dict | None 
     return results
 
 
-def section_folds(examples: list[Example], systems: dict, extra: list[Example] = ()) -> dict:
+def section_folds(examples: list[GoldReport], systems: dict, extra: list[GoldReport] = ()) -> dict:
     """Per-fold and pooled section scores of every section system ({system: {"folds":
     {doc_id: metrics}, "pooled": metrics}}; metrics as in `summarise`, plus per fold the
     seconds it took, heading errors and the coverage problems `validate` finds in the
@@ -75,7 +76,7 @@ def section_folds(examples: list[Example], systems: dict, extra: list[Example] =
     results = {name: {"folds": {}, "pooled": None} for name in systems}
     pooled: dict[str, dict | None] = {name: None for name in systems}
     for held in examples:
-        train, counts = fold_training(held, examples, list(extra))
+        train, trained_on = fold_training(held, examples, list(extra))
         for name, make in systems.items():
             t0 = time.perf_counter()
             pred = make(train).predict_normalized(held.norm)
@@ -83,7 +84,7 @@ def section_folds(examples: list[Example], systems: dict, extra: list[Example] =
             counts = score_counts(text, held.gold.sections, pred)
             problems = validate(DocAnnotation(held.doc_id, sections=pred), text)
             fold = summarise(counts)
-            fold.update(seconds=round(time.perf_counter() - t0, 2), training_data=counts,
+            fold.update(seconds=round(time.perf_counter() - t0, 2), training_data=trained_on,
                         coverage_problems=len(problems),
                         errors=heading_errors(text, held.gold.sections, pred))
             results[name]["folds"][held.doc_id] = fold

@@ -184,8 +184,24 @@ def write_section_reports(results: dict, targets: Targets, reports_dir: str | Pa
 
 
 def write_model_card(path: Path, entity_settings: dict, results: dict, base: str,
-                     history: list, section_results: dict | None = None) -> None:
-    """The model card (`templates/model_card.md`, its `{fields}` filled in)."""
+                     history: list, section_results: dict | None = None,
+                     synthetic: list | None = None, national_places: bool = False) -> None:
+    """The model card (`templates/model_card.md`, its `{fields}` filled in). `synthetic`: the
+    written passages trained on."""
+    from fazhi.places import SOURCES, source_versions
+
+    extra = ""
+    if synthetic:
+        n_ent = sum(len(ex.gold.entities) for ex in synthetic)
+        n_chars = sum(len(ex.norm.original) for ex in synthetic)
+        extra = (f", and {len(synthetic)} report passages written for training by the fazhi "
+                 f"team ({n_chars:,} characters, {n_ent:,} entities; units of every level "
+                 "across China, `annotations/synthetic/`), never used for evaluation")
+    versions = source_versions()
+    places = ("the rules tagger (the encoder's rule-tag input) anchors organisations on "
+              "China's administrative divisions: " + "; ".join(
+                  f"`{name}` {versions[name]} (MIT; {what})" for name, what in SOURCES.items())
+              if national_places else "only those of the training reports")
     pooled = results["transformer"]["pooled"]["strict"]
     rows = "\n".join(f"| {lab} | {v['p']:.3f} | {v['r']:.3f} | {v['f1']:.3f} | {v['support']} |"
                      for lab, v in pooled.items())
@@ -201,7 +217,8 @@ def write_model_card(path: Path, entity_settings: dict, results: dict, base: str
     card = (TEMPLATES / "model_card.md").read_text(encoding="utf-8").format(
         base=base, settings=json.dumps(entity_settings, ensure_ascii=False),
         history=json.dumps(history), rows=rows, others=others,
-        verdict=against_baselines(results), sections=sections)
+        verdict=against_baselines(results), sections=sections, synthetic=extra,
+        places=places)
     atomic_write_text(path, card)
 
 

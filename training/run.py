@@ -50,6 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model-out", default=None, help="default: [paths] model")
     ap.add_argument("--no-final", action="store_true", help="skip training the shipped model")
     ap.add_argument("--no-sections", action="store_true", help="skip the section tagger")
+    ap.add_argument("--final-only", action="store_true",
+                    help="skip the folds: train the shipped models and package them")
+    ap.add_argument("--folds", default=None, metavar="IDS",
+                    help="comma-separated prefixes of the held-out reports to run the entity "
+                         "folds for (development; the pooled figures are then partial)")
     ap.add_argument("--previous", default=None, metavar="JSON",
                     help="an earlier run's reports/errors/entities.json: each system is also "
                          "compared with that run's transformer (paired bootstrap)")
@@ -69,11 +74,13 @@ def main(argv: list[str] | None = None) -> int:
     systems = tuple(s for s in args.systems.split(",") if s)
 
     results = None
-    if systems:
+    if systems and not args.final_only:
+        held = [ex for ex in examples if not args.folds
+                or ex.doc_id.startswith(tuple(args.folds.split(",")))]
         results = entity_folds(examples, entity_systems(settings, base_path, systems),
-                               settings.evaluation.bootstrap.__dict__, synthetic)
+                               settings.evaluation.bootstrap.__dict__, synthetic, held)
     section_results = None
-    if not args.no_sections:
+    if not args.no_sections and not args.final_only:
         t0 = time.perf_counter()
         section_results = section_folds(examples, section_systems(settings), synthetic)
         section_seconds = time.perf_counter() - t0
@@ -85,8 +92,17 @@ def main(argv: list[str] | None = None) -> int:
         final = train_entity_tagger(examples + synthetic, ent_cfg, base_path,
                                     rules=settings.rules.__dict__)
         final.tagger.to_disk(model_out / "ner")
-        write_model_card(model_out / "README.md", settings.table("entities"), results,
-                         ent_cfg.base_model, final.history, section_results)
+        card, card_sections = results, section_results
+        if card is None and (reports / "entities.json").exists():  # --final-only
+            import json
+
+            card = json.loads((reports / "entities.json").read_text())["systems"]
+            if (reports / "sections.json").exists():
+                card_sections = json.loads((reports / "sections.json").read_text())["systems"]
+        if card is not None:
+            write_model_card(model_out / "README.md", settings.table("entities"), card,
+                             ent_cfg.base_model, final.history, card_sections, synthetic,
+                             settings.rules.national_places)
         log.info("shipped model → %s", model_out)
     if not args.no_final and not args.no_sections:
         from training.sections import train_section_tagger

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from fazhi.annotations.schema import Section
-from fazhi.data import Example
+from fazhi.data import GoldReport
 from fazhi.labels import PARTS, TOPICS
 from fazhi.sections import (
     BOUNDARY_LABELS,
@@ -48,7 +48,7 @@ class SectionTrainConfig:
         return from_table(cls, cfg, "section training")
 
 
-def gold_boundaries(example: Example) -> dict[int, str]:
+def gold_boundaries(example: GoldReport) -> dict[int, str]:
     """Normalised offset → "H" (a section with a heading starts here) or "S" (a headless one)."""
     norm, out = example.norm, {}
     for s in example.gold.sections:
@@ -61,7 +61,7 @@ def gold_boundaries(example: Example) -> dict[int, str]:
     return out
 
 
-def gold_section_at(example: Example, norm_pos: int) -> Section:
+def gold_section_at(example: GoldReport, norm_pos: int) -> Section:
     orig = example.norm.starts[norm_pos] if norm_pos < len(example.norm.starts) else 0
     for s in example.gold.sections:
         if s.start <= orig < s.end:
@@ -69,7 +69,7 @@ def gold_section_at(example: Example, norm_pos: int) -> Section:
     return example.gold.sections[-1]
 
 
-def collect_instances(example: Example, cfg: SectionTrainConfig) -> dict[str, tuple[list, list]]:
+def collect_instances(example: GoldReport, cfg: SectionTrainConfig) -> dict[str, tuple[list, list]]:
     """(features, gold label) per decision of each classifier, decoding with the gold."""
     rows = {"boundary": ([], []), "part": ([], []), "topic": ([], [])}
     gold = gold_boundaries(example)
@@ -94,7 +94,7 @@ def collect_instances(example: Example, cfg: SectionTrainConfig) -> dict[str, tu
     return rows
 
 
-def train_section_tagger(examples: list[Example], cfg: dict | None = None) -> SectionTagger:
+def train_section_tagger(examples: list[GoldReport], cfg: dict | None = None) -> SectionTagger:
     """A section tagger trained on gold reports. `cfg`: the `[sections]` table of the project
     config (keys of `SectionTrainConfig`)."""
     c = SectionTrainConfig.from_dict(cfg or {})

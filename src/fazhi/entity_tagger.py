@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fazhi.data import Span, bio_spans, char_bio
+from fazhi.data import CharSpan, bio_spans, char_bio
 from fazhi.labels import ENTITY_LABELS
 from fazhi.settings import PipelineSettings
 
@@ -47,7 +47,7 @@ def piece_labels(offsets: list[tuple[int, int]], char_tags: list[str]) -> list[s
     return [char_tags[a] for a, _ in offsets]
 
 
-def piece_label_ids(text: str, offsets: list[tuple[int, int]], spans: list[Span]) -> list[int]:
+def piece_label_ids(text: str, offsets: list[tuple[int, int]], spans: list[CharSpan]) -> list[int]:
     """Label ids per word piece for character spans on `text` (gold or rule tags)."""
     return [LABEL2ID[t] for t in piece_labels(offsets, char_bio(len(text), spans))]
 
@@ -169,7 +169,7 @@ def viterbi(scores: np.ndarray) -> list[str]:
     return [BIO_LABELS[i] for i in reversed(path)]
 
 
-def decode(piece_tags: list[str], offsets: list[tuple[int, int]]) -> list[Span]:
+def decode(piece_tags: list[str], offsets: list[tuple[int, int]]) -> list[CharSpan]:
     """Character spans from per-piece IOB2 tags."""
     return [(offsets[s][0], offsets[e - 1][1], lab) for s, e, lab in bio_spans(piece_tags)]
 
@@ -239,7 +239,7 @@ class EntityTagger:
             self.features.load_state_dict(load_file(path / "rule_features.safetensors"))
         return self
 
-    def predict(self, texts: list[str]) -> list[list[Span]]:
+    def predict(self, texts: list[str]) -> list[list[CharSpan]]:
         """Entity spans for each text; windows of all texts are batched together."""
         import torch
 

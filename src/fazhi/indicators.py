@@ -195,7 +195,7 @@ def indicator_subject(text: str, start: int, end: int) -> tuple[int, int] | None
     phrase stops at punctuation, digits, and the verbs and function words in LEFT_STOPS /
     RIGHT_STOPS.
 
-    Works on normalised text (Example.text); offsets are into `text`.
+    Works on normalised text (GoldReport.text); offsets are into `text`.
 
     Limits: the stop lists are short and specific to these reports, so a verb they miss is
     swallowed into the phrase (街乡票据交割 after `43个`), and a listed verb inside a noun

@@ -16,7 +16,7 @@ from pathlib import Path
 import spacy
 from spacy.tokens import DocBin
 
-from fazhi.data import Example, Span
+from fazhi.data import CharSpan, GoldReport
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ _CLAUSE_CUTS = frozenset("，,；;：:、！？!?")
 
 
 def chunk_bounds(text: str, max_chars: int = MAX_CHUNK_CHARS,
-                 protected: list[Span] | tuple = ()) -> list[tuple[int, int]]:
+                 protected: list[CharSpan] | tuple = ()) -> list[tuple[int, int]]:
     """(start, end) of consecutive chunks covering `text`, each at most `max_chars` long.
 
     A cut never falls strictly inside a `protected` span (the gold entities when training),
@@ -69,7 +69,7 @@ def _blank_zh():
     return spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "char"}}})
 
 
-def make_docs(examples: list[Example], max_chars: int = MAX_CHUNK_CHARS):
+def make_docs(examples: list[GoldReport], max_chars: int = MAX_CHUNK_CHARS):
     """One Doc per chunk with the gold entities as `doc.ents`, and the number of entities
     that did not align to tokens (always 0 with character tokens; dropped if not)."""
     nlp = _blank_zh()
@@ -101,7 +101,7 @@ def _write_docbin(docs, path: Path) -> str:
     return str(path)
 
 
-def train_spacy_ner(train: list[Example], dev: list[Example] | None,
+def train_spacy_ner(train: list[GoldReport], dev: list[GoldReport] | None,
                     config_path: str | Path = DEFAULT_CONFIG, max_steps: int | None = None,
                     seed: int = 0) -> spacy.Language:
     """Train the cfg's pipeline on `train`.
@@ -152,7 +152,7 @@ def train_spacy_ner(train: list[Example], dev: list[Example] | None,
     return nlp
 
 
-def predict_spacy(nlp: spacy.Language, text: str) -> list[Span]:
+def predict_spacy(nlp: spacy.Language, text: str) -> list[CharSpan]:
     """Entities as character spans on `text`, predicted chunk by chunk."""
     bounds = chunk_bounds(text)
     spans = []

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fazhi.data import Span
+from fazhi.data import CharSpan
 
 
-def paragraph_counts(text: str, gold: list[Span], pred: list[Span]):
+def paragraph_counts(text: str, gold: list[CharSpan], pred: list[CharSpan]):
     """Exact-match true positives, false positives and false negatives per line of `text`
     (a span belongs to the line it starts on): the units a paired bootstrap resamples."""
     import numpy as np
@@ -25,8 +25,8 @@ def _micro_f1(counts) -> float:
     return 2 * tp / (denom + (denom == 0))
 
 
-def paired_bootstrap(texts: list[str], golds: list[list[Span]], preds_a: list[list[Span]],
-                     preds_b: list[list[Span]], samples: int = 1000, seed: int = 0) -> dict:
+def paired_bootstrap(texts: list[str], golds: list[list[CharSpan]], preds_a: list[list[CharSpan]],
+                     preds_b: list[list[CharSpan]], samples: int = 1000, seed: int = 0) -> dict:
     """Micro F1 of system a minus system b, with a 95 % interval from resampling the
     paragraphs of all texts with replacement (both systems on the same resample).
 

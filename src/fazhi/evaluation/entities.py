@@ -4,12 +4,12 @@ and the errors behind them."""
 from __future__ import annotations
 
 from fazhi.annotations.validate import context
-from fazhi.data import Span
+from fazhi.data import CharSpan
 from fazhi.evaluation.spans import strict_scores
 from fazhi.labels import ENTITY_LABELS
 
 
-def partial_scores(golds: list[list[Span]], preds: list[list[Span]]) -> dict[str, dict]:
+def partial_scores(golds: list[list[CharSpan]], preds: list[list[CharSpan]]) -> dict[str, dict]:
     """A prediction counts when it overlaps a gold span of its label, and vice versa."""
     out = {}
     for label in (*ENTITY_LABELS, "micro"):
@@ -28,7 +28,7 @@ def partial_scores(golds: list[list[Span]], preds: list[list[Span]]) -> dict[str
     return out
 
 
-def errors(text: str, gold: list[Span], pred: list[Span]) -> dict[str, list[dict]]:
+def errors(text: str, gold: list[CharSpan], pred: list[CharSpan]) -> dict[str, list[dict]]:
     """False positives and negatives (exact match), each with the text around it."""
     g, p = set(gold), set(pred)
 
@@ -39,6 +39,6 @@ def errors(text: str, gold: list[Span], pred: list[Span]) -> dict[str, list[dict
     return {"false_positives": rows(p - g), "false_negatives": rows(g - p)}
 
 
-def evaluate(texts: list[str], golds: list[list[Span]], preds: list[list[Span]]) -> dict:
+def evaluate(texts: list[str], golds: list[list[CharSpan]], preds: list[list[CharSpan]]) -> dict:
     return {"strict": strict_scores(golds, preds, [len(t) for t in texts]),
             "partial": partial_scores(golds, preds)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from fazhi.data import Span, char_bio
+from fazhi.data import CharSpan, char_bio
 from fazhi.labels import ENTITY_LABELS
 
 
@@ -26,7 +26,7 @@ def match_counts(golds: Iterable[set], preds: Iterable[set]) -> tuple[int, int, 
     return tp, n_pred, n_gold
 
 
-def strict_scores(golds: list[list[Span]], preds: list[list[Span]],
+def strict_scores(golds: list[list[CharSpan]], preds: list[list[CharSpan]],
                   lengths: list[int]) -> dict[str, dict]:
     """seqeval, mode strict, IOB2, one character sequence per report: per label and micro."""
     from seqeval.metrics import classification_report

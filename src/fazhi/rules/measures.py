@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from fazhi.data import Span
+from fazhi.data import CharSpan
 from fazhi.rules.common import QUOTED, alternation
 from fazhi.rules.orgs import LEVELS, ORG_SUFFIXES
 from fazhi.rules.regulations import verb_runs
@@ -35,7 +35,7 @@ PARTY = rf"[{LEVELS}][{CJK}]{{0,8}}?(?:{alternation(ORG_SUFFIXES)})"
 PARTIES = re.compile(rf"(?:{PARTY}[与和及、])+{PARTY}")
 
 
-def verb_led_measures(text: str, heads, min_len: int = 4) -> list[Span]:
+def verb_led_measures(text: str, heads, min_len: int = 4) -> list[CharSpan]:
     """A name after a governing verb, up to the last head noun: 深化行政审批制度改革.
 
     `A和B` gives two spans when A has a head of its own (市场准入负面清单和新增产业禁限
@@ -64,7 +64,7 @@ def verb_led_measures(text: str, heads, min_len: int = 4) -> list[Span]:
     return spans
 
 
-def quoted_measures(text: str, heads) -> list[Span]:
+def quoted_measures(text: str, heads) -> list[CharSpan]:
     """Quoted names with their own head noun: 「证照分离」改革, 「法治物业」的朝阳模式.
 
     A name followed by a bare 的模式 is only the quotation (采取「一街乡一对策」的模式).
@@ -79,7 +79,7 @@ def quoted_measures(text: str, heads) -> list[Span]:
     return spans
 
 
-def bare_quotes(text: str, endings) -> list[Span]:
+def bare_quotes(text: str, endings) -> list[CharSpan]:
     """Quoted names without a head noun whose last character marks a service pledge or a
     campaign in these reports (「一次办」, 「最多跑一次」); fit() learns which characters."""
     return [(m.start(), m.end(), "MEASURE") for m in re.finditer(QUOTED, text)

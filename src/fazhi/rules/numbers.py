@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from fazhi.data import Span
+from fazhi.data import CharSpan
 from fazhi.rules.common import CN_NUM, NUM_CHARS, NUMBER, alternation, enclosed_mask
 from fazhi.rules.measures import BASE_HEADS
 from fazhi.text import (
@@ -36,7 +36,7 @@ FRACTION = re.compile(r"[一二三四五六七八九十百]+分之[一二三四�
 TIMES = re.compile(r"\d+[*×]\d+小时")
 
 
-def indicators(text: str, units, extras: bool = True) -> list[Span]:
+def indicators(text: str, units, extras: bool = True) -> list[CharSpan]:
     """Numbers with a unit and the bound words touching them; dates, ordinals, numbers in
     names (12345热线, 「6+4」, 5.0版) and counts that are part of a name (三项制度) are not.
     `extras` adds fractions (近三分之一) and 7*24小时, which need no unit list."""

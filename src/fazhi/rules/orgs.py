@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
-from fazhi.data import Span
+from fazhi.data import CharSpan
 from fazhi.rules.common import FUNCTION_CHARS, alternation, enclosed_mask
 from fazhi.text import (
     CJK,
@@ -124,7 +124,7 @@ class PlaceIndex:
                 i += 1
 
 
-def org_names(text: str, places: PlaceIndex) -> tuple[list[Span], list[tuple[int, int]]]:
+def org_names(text: str, places: PlaceIndex) -> tuple[list[CharSpan], list[tuple[int, int]]]:
     """Place- or level-anchored organisation names (区司法局, 朝阳区市场监管局, 市委).
 
     Returns the names and the stretches they block: a name followed by a meeting or a post

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from fazhi.data import Span
+from fazhi.data import CharSpan
 from fazhi.rules.common import FUNCTION_CHARS, NAME_TOKEN, NUMBER, alternation
 from fazhi.text import (
     CJK,
@@ -47,7 +47,7 @@ LEADING_COUNT = re.compile(rf"^{NUMBER}[{CJK}](?<![年月日号])")
 MAX_TITLE = 100
 
 
-def bracketed_titles(text: str) -> list[Span]:
+def bracketed_titles(text: str) -> list[CharSpan]:
     """Titles inside 《》, brackets left out; a title nested with 《》 stays in the outer one."""
     spans, depth, start = [], 0, 0
     for i, c in enumerate(text):
@@ -108,7 +108,7 @@ def _name_run(run: str, start: int):
         yield start, run
 
 
-def verb_led_titles(text: str, min_len: int = 5) -> list[Span]:
+def verb_led_titles(text: str, min_len: int = 5) -> list[CharSpan]:
     """Unbracketed titles after a verb: 落实新修订行政处罚法, 出台…实施意见(试行).
 
     A title ends where the clause or the noun phrase does, so 市场准入负面清单和新增产业禁限

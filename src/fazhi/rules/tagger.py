@@ -9,7 +9,7 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from fazhi.data import Example, Span
+from fazhi.data import CharSpan, GoldReport
 from fazhi.rules.common import (
     GAZETTEER,
     LABEL_PRIORITY,
@@ -42,7 +42,7 @@ from fazhi.text import (
 )
 
 
-def resolve(candidates: list[tuple[int, int, str, int]]) -> list[Span]:
+def resolve(candidates: list[tuple[int, int, str, int]]) -> list[CharSpan]:
     """Non-overlapping spans: longer first, then learned before generic, then label priority."""
     order = sorted(set(candidates), key=lambda c: (
         -(c[1] - c[0]), c[3], LABEL_PRIORITY.index(c[2]), c[0]))
@@ -78,7 +78,7 @@ class RuleTagger:
 
     # learning
 
-    def fit(self, examples: list[Example]) -> RuleTagger:
+    def fit(self, examples: list[GoldReport]) -> RuleTagger:
         """Gazetteers, units, place names and head nouns from these examples only.
 
         A learned unit or head noun is kept when the pattern using it alone is right often
@@ -127,7 +127,7 @@ class RuleTagger:
         self._index = self._places = None
         return self
 
-    def _precise(self, examples: list[Example], label: str, pattern) -> bool:
+    def _precise(self, examples: list[GoldReport], label: str, pattern) -> bool:
         """Whether `pattern` is right often enough on the training text, not counting what
         it finds inside a longer gold span (resolve() would drop that anyway)."""
         found = right = 0
@@ -141,7 +141,7 @@ class RuleTagger:
 
     # tagging
 
-    def predict(self, text: str) -> list[Span]:
+    def predict(self, text: str) -> list[CharSpan]:
         """Non-overlapping (start, end, label) spans on normalised text, sorted."""
         cands = [(s, e, lab, GAZETTEER) for s, e, lab in self._gazetteer_matches(text)]
         numbers = indicators(text, self.units)
@@ -162,7 +162,7 @@ class RuleTagger:
             self._places = PlaceIndex([*self.places, *self.atlas])
         return self._places.plus(extra) if extra else self._places
 
-    def _gazetteer_matches(self, text: str) -> list[Span]:
+    def _gazetteer_matches(self, text: str) -> list[CharSpan]:
         if self._index is None:
             self._index = defaultdict(list)
             for surface in sorted(self.gazetteer, key=len, reverse=True):
@@ -217,7 +217,7 @@ def _context_ok(text: str, start: int, end: int, label: str, enclosed: list[bool
     return True
 
 
-def _free_occurrences(ex: Example, surface: str, label: str) -> int:
+def _free_occurrences(ex: GoldReport, surface: str, label: str) -> int:
     """Occurrences predict() could tag: not inside a longer gold span, context allowed."""
     enclosed = enclosed_mask(ex.text)
     count, i = 0, ex.text.find(surface)
