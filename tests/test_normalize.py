@@ -150,14 +150,6 @@ def test_whole_corpus_maps_back_exactly(corpus_texts):
             assert back[0] <= a and back[1] >= b and n.to_original(*back) == (s, e)
 
 
-def test_the_project_config_states_the_defaults():
-    from fazhi.normalize import NormalizerConfig
-
-    from conftest import ROOT
-
-    assert NormalizerConfig.from_toml(ROOT / "configs" / "default.toml") == NormalizerConfig()
-
-
 def test_unknown_settings_are_refused():
     from fazhi.normalize import NormalizerConfig
 

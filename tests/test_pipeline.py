@@ -178,3 +178,16 @@ def test_fazhi_eval_scores_the_saved_pipeline_as_fazhi_tag_runs_it(tmp_path, sho
                  if line.startswith("micro"))
     # the shipped model was trained on this report: a high score, but a real one
     assert float(micro.split()[3]) > 0.5
+
+
+def test_nlp_evaluate_scores_entities_and_sections_through_the_components(nlp, corpus_texts,
+                                                                           gold):
+    """`score()` of the ner and sections components: what `fazhi eval` reports."""
+    from fazhi.evaluation.pipeline import evaluate_reports
+
+    doc = next(d for d in gold if d.doc_id.startswith("000"))
+    scores, (example,) = evaluate_reports(nlp, [corpus_texts[doc.doc_id]], [doc])
+    assert 0.5 < scores["ents_f"] <= 1.0
+    assert set(scores["ents_per_type"]) <= {"MEASURE", "INDICATOR", "ORG", "REGULATION"}
+    assert 0.5 < scores["sections_part_acc"] <= 1.0
+    assert example.predicted.ents  # the pipeline's own output, kept for error lists

@@ -11,7 +11,12 @@ from conftest import ROOT
 
 def test_a_rules_only_run_scores_every_held_out_report(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(ROOT)
-    assert main(["--systems", "rules", "--no-final", "--reports", str(tmp_path)]) == 0
+    # the real reports only, to stay quick (the written passages' part: test_synthetic.py)
+    config = tmp_path / "config.toml"
+    config.write_text((ROOT / "configs" / "default.toml").read_text(encoding="utf-8")
+                      .replace("synthetic = true", "synthetic = false"), encoding="utf-8")
+    assert main(["--config", str(config), "--systems", "rules", "--no-final",
+                 "--reports", str(tmp_path)]) == 0
     result = json.loads((tmp_path / "entities.json").read_text())
     rules = result["systems"]["rules"]
     assert len(rules["folds"]) == 4

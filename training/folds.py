@@ -17,17 +17,31 @@ from fazhi.evaluation.sections import add_counts, heading_errors, score_counts, 
 log = logging.getLogger("fazhi.training")
 
 
+# A name that more passages than this use is common knowledge of these reports (a national
+# law, a national campaign), not a trace of one held-out report.
+COMMON_IN_PASSAGES = 3
+
+
 def fold_training(held: GoldReport, real: list[GoldReport], extra: list[GoldReport]
                   ) -> tuple[list[GoldReport], dict]:
     """The training examples of the fold that holds `held` out: the other real reports, and
-    the written passages except those that contain an entity surface of the held-out report
-    that none of the other real reports contains (it would tell the model what only the test
-    report says). Returns the examples and their counts."""
+    the written passages except those that name what only the held-out report names.
+
+    A surface is telling when it is a name (an entity other than an INDICATOR: numbers say
+    nothing about a unit) of the held-out report that no other real report contains, and at
+    most COMMON_IN_PASSAGES passages tag. Taking every such surface (national laws such as
+    民法典 included) left out 43-63 of the 63 passages per fold; this way 2-16 are left out.
+    Returns the examples and their counts."""
     others = [e for e in real if e.doc_id != held.doc_id]
     seen = "\n".join(e.text for e in others)
-    own = {held.text[s:e] for s, e, _ in held.entities if e - s >= 2}
-    telling = {surface for surface in own if surface not in seen}
-    kept = [p for p in extra if not any(surface in p.text for surface in telling)]
+    tagged: dict[str, int] = {}
+    for p in extra:
+        for surface in {p.text[s:e] for s, e, _ in p.entities}:
+            tagged[surface] = tagged.get(surface, 0) + 1
+    telling = {held.text[s:e] for s, e, lab in held.entities
+               if e - s >= 2 and lab != "INDICATOR"}
+    telling = {t for t in telling if t not in seen and tagged.get(t, 0) <= COMMON_IN_PASSAGES}
+    kept = [p for p in extra if not telling & {p.text[s:e] for s, e, _ in p.entities}]
     return others + kept, {"real": len(others), "synthetic": len(kept),
                            "synthetic_left_out": len(extra) - len(kept)}
 

@@ -82,7 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     section_results = None
     if not args.no_sections and not args.final_only:
         t0 = time.perf_counter()
-        section_results = section_folds(examples, section_systems(settings), synthetic)
+        section_results = section_folds(
+            examples, section_systems(settings),
+            synthetic if settings.training.sections_synthetic else [])
         section_seconds = time.perf_counter() - t0
 
     if not args.no_final and "transformer" in systems:
@@ -107,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_final and not args.no_sections:
         from training.sections import train_section_tagger
 
-        train_section_tagger(examples + synthetic, settings.table("sections")).to_disk(
+        section_data = synthetic if settings.training.sections_synthetic else []
+        train_section_tagger(examples + section_data, settings.table("sections")).to_disk(
             model_out / "sections")
     if not args.no_final:
         from training.package import package

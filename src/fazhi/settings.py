@@ -72,9 +72,11 @@ class PipelineSettings:
 
 @dataclass(frozen=True)
 class TrainingData:
-    # Train on the written passages beside the real reports (each fold leaves out the
-    # passages that name what only its held-out report names).
+    # Train the entity tagger on the written passages beside the real reports (each fold
+    # leaves out the passages that name what only its held-out report names).
     synthetic: bool = True
+    # The same for the section tagger: off, as measured (reports/sections_with_passages.md).
+    sections_synthetic: bool = False
 
 
 @dataclass(frozen=True)

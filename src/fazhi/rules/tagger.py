@@ -180,7 +180,7 @@ class RuleTagger:
 
     # persistence
 
-    def to_disk(self, path) -> None:
+    def to_disk(self, path, exclude=()) -> None:
         path = _json_path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         data = {"min_precision": self.min_precision, "gazetteer": self.gazetteer,
@@ -190,7 +190,7 @@ class RuleTagger:
         path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True),
                         encoding="utf-8")
 
-    def from_disk(self, path) -> RuleTagger:
+    def from_disk(self, path, exclude=()) -> RuleTagger:
         data = json.loads(_json_path(path).read_text(encoding="utf-8"))
         self.min_precision = data["min_precision"]
         self.gazetteer = data["gazetteer"]

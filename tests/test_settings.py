@@ -1,0 +1,26 @@
+"""One settings source: configs/default.toml, typed by fazhi.settings."""
+
+import pytest
+
+from fazhi.settings import load_settings
+
+from conftest import ROOT
+
+
+def test_the_project_config_loads_into_typed_tables():
+    s = load_settings(ROOT / "configs" / "default.toml")
+    assert s.paths.gold == "annotations/gold.jsonl" and s.pipeline.window > 0
+    assert s.evaluation.targets.entities["micro"] > 0 and s.rules.national_places
+    assert "base_model" in s.table("entities") and "random_init" not in s.table("entities")
+
+
+def test_a_misspelt_setting_is_refused(tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text('[pipeline]\nwindw = 100\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="windw"):
+        load_settings(config)
+
+
+def test_a_missing_config_says_where_it_looked(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no project config"):
+        load_settings(tmp_path / "absent.toml")
