@@ -117,21 +117,23 @@ def test_the_length_limit_is_a_setting(capsys, good):
 
 
 def test_output_is_replaced_whole_or_left_alone(capsys, monkeypatch, tmp_path, good):
-    import fazhi.output
+    from fazhi.output import JsonlOutput
 
     out_file = tmp_path / "out.jsonl"
     out_file.write_text("previous run\n", encoding="utf-8")
-    render = fazhi.output.render
+    write = JsonlOutput._write
 
-    def fails_half_way(reports, fmt):
+    def fails_half_way(self, rec, text):
+        self.f.write('{"file": "half a rec')
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(fazhi.output, "render", fails_half_way)
+    monkeypatch.setattr(JsonlOutput, "_write", fails_half_way)
     with pytest.raises(RuntimeError):
         main(["tag", str(good), "--out", str(out_file)])
     assert out_file.read_text(encoding="utf-8") == "previous run\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
-    monkeypatch.setattr(fazhi.output, "render", render)
+    monkeypatch.setattr(JsonlOutput, "_write", write)
     code, _, _ = run(capsys, good, "--out", out_file)
     assert code == 0 and json.loads(out_file.read_text(encoding="utf-8"))["doc_id"] == "延庆区"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp files

@@ -256,31 +256,121 @@ def cmd_subjects(args) -> int:
     return 0
 
 
+def positive_int(text: str) -> int:
+    """argparse type for counts and sizes: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def cmd_tag(args) -> int:
-    from fazhi.io import atomic_write_text
-    from fazhi.output import format_for, render
-    from fazhi.pipeline import load
-    from fazhi.tag import tag
+    """Tag reports, streaming each record to every output as its report finishes.
+
+    Exit codes: 0 all tagged; 1 a report or the model failed; 2 an output cannot be
+    written (checked before the model is loaded); 130 Ctrl-C (the outputs hold the reports
+    finished so far, whole, and `--resume` continues)."""
+    import shlex
+
+    import fazhi.pipeline
+    from fazhi.io import file_sha256
+    from fazhi.output import OutputError, format_for, open_output
+    from fazhi.tag import default_threads, find_reports, tag
 
     outs = args.out or [None]
-    formats = [format_for(out, args.format) for out in outs]
     try:
-        nlp = load(args.model, pkuseg_model=args.pkuseg_model)
-    except (OSError, ValueError) as err:
-        print(f"{args.model}: cannot load the pipeline ({err})", file=sys.stderr)
-        return 1
-    result = tag(args.paths, nlp, max_chars=args.max_chars, pattern=args.pattern,
-                 batch_size=args.batch_size)
-    print(result.summary(), file=sys.stderr)
-    if result.reports:
-        for out, fmt in zip(outs, formats):
-            text = render(result.reports, fmt)
-            if out is None:
-                sys.stdout.write(text)
+        formats = [format_for(out, args.format) for out in outs]
+    except OutputError as err:
+        print(err, file=sys.stderr)
+        return 2
+    if args.resume and not args.out:
+        print("--resume continues output files: name them with --out FILE", file=sys.stderr)
+        return 2
+    targets = [Path(out).absolute() for out in args.out or []]
+    twice = next((out for out, t in zip(args.out or [], targets) if targets.count(t) > 1), None)
+    if twice:
+        print(f"{twice}: given twice as --out", file=sys.stderr)
+        return 2
+
+    # With --resume, the sha256 of each input tells a report edited since its record was
+    # written (that record is dropped and the report tagged again).
+    inputs = ({str(p): file_sha256(p) for p in find_reports(args.paths, args.pattern)}
+              if args.resume else {})
+    outputs = []
+    try:
+        try:
+            for out, fmt in zip(outs, formats):
+                outputs.append(open_output(out, fmt, args.resume, inputs))
+        except OutputError as err:
+            print(err, file=sys.stderr)
+            _discard(outputs)
+            return 2
+        for o in outputs:
+            if o.note:
+                print(o.note, file=sys.stderr)
+        try:
+            nlp = fazhi.pipeline.load(args.model, pkuseg_model=args.pkuseg_model)
+        except (OSError, ValueError) as err:
+            print(f"{args.model}: cannot load the pipeline ({err})", file=sys.stderr)
+            _discard(outputs)
+            return 1
+        import torch
+
+        torch.set_num_threads(args.threads or default_threads())
+
+        def sink(rec: dict, text: str) -> None:
+            for o in outputs:
+                o.write(rec, text)
+
+        def done(file: str, sha: str) -> bool:
+            return all((file, sha) in o.done for o in outputs)
+
+        result = tag(args.paths, nlp, max_chars=args.max_chars, pattern=args.pattern,
+                     batch_size=args.batch_size, sink=sink,
+                     done=done if args.resume else None)
+    except KeyboardInterrupt:
+        _discard(outputs)
+        print("interrupted before any report was tagged; no output was changed",
+              file=sys.stderr)
+        return 130
+    except BaseException:
+        _discard(outputs)
+        raise
+
+    kept = sum(o.kept for o in outputs)
+    try:
+        for o in outputs:
+            if o.written or o.kept or o.dropped:
+                o.commit(final=not result.interrupted)
+                if not result.interrupted and o.target is not None:
+                    print(f"wrote {o.target} ({o.fmt})", file=sys.stderr)
             else:
-                atomic_write_text(out, text)
-                print(f"wrote {out} ({fmt})", file=sys.stderr)
-    return 1 if result.errors or not result.reports else 0
+                o.discard()
+    except BaseException:
+        _discard(outputs)
+        raise
+    if result.interrupted:
+        argv = list(args.argv)
+        names = ", ".join(o.name for o in outputs)
+        already = f" ({kept} were there before)" if kept else ""
+        if args.out:
+            how = "resume with: " + shlex.join(
+                ["fazhi", *argv, *([] if "--resume" in argv else ["--resume"])])
+        else:
+            how = "stdout cannot be resumed: write to --out FILE, then add --resume"
+        print(f"interrupted: {result.written} report(s) written whole to {names}"
+              f"{already}; {how}", file=sys.stderr)
+        return 130
+    print(result.summary(), file=sys.stderr)
+    return 1 if result.errors or not (result.written or result.skipped) else 0
+
+
+def _discard(outputs) -> None:
+    for o in outputs:
+        o.discard()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -330,15 +420,22 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("tag", help="tag reports: sections and entities with their values")
     sp.add_argument("paths", nargs="+", metavar="PATH", help="report files or folders of them")
     sp.add_argument("--out", action="append", metavar="FILE",
-                    help="output file, written atomically; repeat for several formats "
-                         "(default: JSONL on stdout)")
+                    help="output file (.jsonl, .csv, .html), streamed to a temporary file "
+                         "and renamed at the end; repeat for several formats (default: "
+                         "JSONL on stdout)")
     sp.add_argument("--format", choices=FORMATS,
                     help="output format (default: from --out's suffix, else jsonl)")
     sp.add_argument("--model", default="models/fazhi-zh", help="a saved fazhi pipeline")
     sp.add_argument("--pattern", default="*.txt", help="which files in a folder are reports")
-    sp.add_argument("--max-chars", type=int, default=MAX_CHARS,
+    sp.add_argument("--max-chars", type=positive_int, default=MAX_CHARS,
                     help="longest report accepted, in characters")
-    sp.add_argument("--batch-size", type=int, default=8, help="reports per batch")
+    sp.add_argument("--batch-size", type=positive_int, default=8, help="reports per batch")
+    sp.add_argument("--threads", type=positive_int, metavar="N",
+                    help="torch threads (default: the cores not busy with other work when "
+                         "the run starts; see README)")
+    sp.add_argument("--resume", action="store_true",
+                    help="keep the reports already in the --out files (same file and "
+                         "sha256), tag the others and append them")
     sp.add_argument("--pkuseg-model", metavar="DIR",
                     help="segment words with this local spacy-pkuseg model instead of "
                          "characters")
@@ -359,7 +456,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv
     return args.func(args)
 
 
