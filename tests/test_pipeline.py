@@ -12,7 +12,7 @@ from fazhi.labels import ENTITY_LABELS, PARTS, TOPICS
 from fazhi.pipeline import assemble
 from fazhi.pipeline.tokens import split_at
 
-from conftest import SHIPPED_MODEL
+from conftest import SHIPPED_MODEL, subprocess_env
 
 
 def test_the_shipped_model_is_a_spacy_pipeline_with_every_component(nlp):
@@ -96,7 +96,7 @@ def test_a_saved_pipeline_loads_in_a_fresh_process(tmp_path, nlp):
         "print(json.dumps([(e.text, e.label_) for e in doc.ents], ensure_ascii=False))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=tmp_path, check=True).stdout
+                         cwd=tmp_path, check=True, env=subprocess_env()).stdout
     assert '["319件", "INDICATOR"]' in out
 
 

@@ -12,11 +12,18 @@ DEFAULT_CORPUS = "corpus"
 DEFAULT_TOKENIZER = "../shared/models/ltp-tiny-electra-zh"
 
 
+class _Unreadable(Exception):
+    pass
+
+
 def _load(args):
     from fazhi.annotations.schema import read_jsonl
     from fazhi.corpus import load_texts
 
-    return read_jsonl(args.gold), load_texts(args.corpus)
+    try:
+        return read_jsonl(args.gold), load_texts(args.corpus)
+    except (OSError, ValueError) as err:
+        raise _Unreadable(str(err)) from None
 
 
 def cmd_validate(args) -> int:
@@ -116,13 +123,26 @@ def cmd_export_doccano(args) -> int:
 
 
 def cmd_import_doccano(args) -> int:
-    from fazhi.annotations.doccano import read_doccano
+    """doccano JSONL or a Label Studio JSON export into the gold: every record is checked
+    (text against the corpus, spans with the validator); any problem is a line, and then
+    nothing is written."""
+    from fazhi.annotations.doccano import check_records, load_records
     from fazhi.corpus import load_texts
 
     try:
-        docs = read_doccano(args.file, load_texts(args.corpus))
-    except (ValueError, KeyError, json.JSONDecodeError) as err:
-        print(f"{args.file}: {err}", file=sys.stderr)
+        records = load_records(args.file)
+    except (OSError, ValueError) as err:
+        print(f"{args.file}: {err}" if str(args.file) not in str(err) else err, file=sys.stderr)
+        return 1
+    if not isinstance(records, list):
+        print(f"{args.file}: not doccano JSONL nor a Label Studio JSON array", file=sys.stderr)
+        return 1
+    docs, problems = check_records(records, load_texts(args.corpus))
+    for p in problems:
+        print(p, file=sys.stderr)
+    if problems:
+        print(f"{args.file}: {len(problems)} problem(s); nothing written to {args.gold}",
+              file=sys.stderr)
         return 1
     _replace_docs(args.gold, docs)
     print(f"{len(docs)} reports from {args.file} → {args.gold}")
@@ -155,12 +175,19 @@ def cmd_agree(args) -> int:
 
 
 def cmd_unk(args) -> int:
+    tokenizer = Path(args.tokenizer)
+    if not (tokenizer / "tokenizer_config.json").exists() and \
+            not (tokenizer / "tokenizer.json").exists():
+        print(f"{tokenizer}: no tokenizer there; `fazhi corpus unk` needs the pretrained "
+              "encoder of ../shared/models beside the checkout (or --tokenizer DIR)",
+              file=sys.stderr)
+        return 1
     from transformers import AutoTokenizer
 
     from fazhi.corpus import load_texts
     from fazhi.normalize import normalize
 
-    tok = AutoTokenizer.from_pretrained(args.tokenizer)
+    tok = AutoTokenizer.from_pretrained(str(tokenizer), local_files_only=True)
     print(f"{'report':<22} {'tokens':>7} {'[UNK] before':>13} {'[UNK] after':>12}")
     tot = [0, 0, 0, 0]
     for doc_id, text in load_texts(args.corpus).items():
@@ -195,6 +222,7 @@ def cmd_normalize(args) -> int:
 
 def cmd_eval(args) -> int:
     from fazhi.annotations.schema import read_jsonl
+    from fazhi.annotations.validate import validate
     from fazhi.evaluate import errors, evaluate
     from fazhi.io import InputError, read_report
     from fazhi.labels import ENTITY_LABELS
@@ -211,23 +239,43 @@ def cmd_eval(args) -> int:
         print(f"{args.gold}: no record for {stem} (one record, or doc_id = file name)",
               file=sys.stderr)
         return 1
+    # The spans are checked before anything is scored: offsets, labels, overlaps and the
+    # recorded text against the report (sections and span-edge rules do not matter here).
+    problems = validate(gold, text, sections=False, guidelines=False)
+    if problems:
+        for p in problems:
+            print(p, file=sys.stderr)
+        print(f"{args.gold}: {len(problems)} problem(s) with {args.text}; nothing scored",
+              file=sys.stderr)
+        return 1
     model_dir = Path(args.model)
-    if (model_dir / "config.cfg").exists():
-        # A saved pipeline: score what `fazhi tag` would output, with its own normaliser.
-        from fazhi.pipeline import load
+    try:
+        if (model_dir / "config.cfg").exists():
+            # A saved pipeline: score what `fazhi tag` would output, with its own normaliser.
+            from fazhi.pipeline import load
 
-        nlp = load(model_dir, exclude=["sections", "values", "sentences"])
-        pred = [(e.start_char, e.end_char, e.label_) for e in nlp(text).ents]
-    else:  # a bare entity model folder (EntityTagger.save_pretrained)
-        from fazhi.entity_tagger import EntityTagger
-        from fazhi.normalize import normalize
+            nlp = load(model_dir, exclude=["sections", "values", "sentences"])
+            pred = [(e.start_char, e.end_char, e.label_) for e in nlp(text).ents]
+        else:  # a bare entity model folder (EntityTagger.save_pretrained)
+            from fazhi.entity_tagger import EntityTagger
+            from fazhi.normalize import normalize
+            from fazhi.pipeline.assemble import ModelError, check_model_files
 
-        if not (model_dir / "config.json").exists() and (model_dir / "ner").is_dir():
-            model_dir = model_dir / "ner"
-
-        tagger = EntityTagger.from_pretrained(model_dir)
-        norm = normalize(text)
-        pred = [(*norm.to_original(s, e), lab) for s, e, lab in tagger.predict([norm.text])[0]]
+            if not (model_dir / "config.json").exists() and (model_dir / "ner").is_dir():
+                model_dir = model_dir / "ner"
+            check_model_files(model_dir)
+            try:
+                tagger = EntityTagger.from_pretrained(model_dir)
+            except Exception as err:  # noqa: BLE001 - one line, not a traceback
+                raise ModelError(f"{model_dir}: {type(err).__name__}: "
+                                 f"{str(err).strip().splitlines()[0] if str(err).strip() else ''}"
+                                 ) from err
+            norm = normalize(text)
+            pred = [(*norm.to_original(s, e), lab)
+                    for s, e, lab in tagger.predict([norm.text])[0]]
+    except (OSError, ValueError) as err:
+        print(f"{args.model}: cannot load the model ({err})", file=sys.stderr)
+        return 1
     gold_spans = [(e.start, e.end, e.label) for e in gold.entities]
     result = evaluate([text], [gold_spans], [pred])
     print(f"{'label':<11} {'P':>6} {'R':>6} {'F1':>6} {'gold':>5}   (strict; partial F1)")
@@ -459,7 +507,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
     args.argv = argv
-    return args.func(args)
+    try:
+        return args.func(args)
+    except _Unreadable as err:  # the gold or the corpus index
+        print(err, file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

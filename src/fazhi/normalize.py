@@ -35,6 +35,14 @@ DEFAULT_BOILERPLATE = (
 
 _SENTENCE_END = set("。！？!?;；:：")
 
+# Line ends and invisible characters, handled before every other step: a lone carriage
+# return (old Mac line ends) becomes a line feed, so that a CR-only report has lines as a
+# CRLF or LF one does (the offsets stay one to one); zero-width space, non-joiner, joiner,
+# word joiner (U+2060) and the byte-order mark carry nothing and are removed, whatever the
+# configured equivalents.
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+_LINE_ENDS_AND_INVISIBLES = re.compile(f"\r(?!\n)|[{ZERO_WIDTH}]")
+
 
 @dataclass
 class NormalizerConfig:
@@ -140,6 +148,12 @@ def _apply(state: Normalized, edits: list[Edit]) -> Normalized:
 
 
 # --- steps -------------------------------------------------------------------------------
+
+def line_ends_and_invisibles(text: str) -> list[Edit]:
+    return [(m.start(), m.end(), "\n", "") if m.group() == "\r" else
+            (m.start(), m.end(), "", "zero-width")
+            for m in _LINE_ENDS_AND_INVISIBLES.finditer(text)]
+
 
 def fold_width(text: str) -> list[Edit]:
     """Full-width ASCII (U+FF01–FF5E) and the ideographic space to their half-width forms."""
@@ -286,6 +300,7 @@ class Normalizer:
     def __call__(self, text: str) -> Normalized:
         cfg = self.config
         state = Normalized(text, text, list(range(len(text))), list(range(1, len(text) + 1)))
+        state = _apply(state, line_ends_and_invisibles(state.text))
         if cfg.fold_width:
             state = _apply(state, fold_width(state.text))
         if cfg.to_simplified == "always" or (
