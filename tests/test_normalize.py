@@ -163,3 +163,33 @@ def test_unknown_settings_are_refused():
 
     with pytest.raises(ValueError, match="unknown"):
         NormalizerConfig.from_dict({"fold_widht": False})
+
+
+def test_cr_only_line_ends_become_line_feeds_one_to_one():
+    lf = "一、主要举措\n(一)依法行政\n办理案件319件。"
+    n = normalize(lf.replace("\n", "\r"))
+    assert n.text == lf and n.to_original(0, len(lf)) == (0, len(lf))
+    assert normalize(lf.replace("\n", "\r\n")).text == lf.replace("\n", "\r\n")  # CRLF as it was
+
+
+def test_a_cr_only_report_is_tagged_as_its_lf_version(nlp, short_report):
+    from pathlib import Path
+
+    from fazhi.tag import Report, record
+
+    lf, cr = (short_report.replace("\n", nl) for nl in ("\n", "\r"))
+    a, b = (record(nlp(t), Report(Path("r.txt"), t, "utf-8")) for t in (lf, cr))
+    assert a == b and len(a["sections"]) > 2
+
+
+@pytest.mark.parametrize("char", ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"])
+def test_zero_width_characters_including_the_word_joiner_are_removed(char):
+    n = normalize(f"办理行政{char}复议案件319件")
+    assert n.text == "办理行政复议案件319件"
+    assert n.removed == [(4, 5, "zero-width")]
+    k = n.text.index("复议")
+    assert n.original[slice(*n.to_original(k, k + 2))] == "复议"
+    # also when the configured equivalents are empty (the surface forms of entities)
+    from fazhi.normalize import NormalizerConfig
+
+    assert normalize(f"行政{char}复议", NormalizerConfig(equivalents={})).text == "行政复议"

@@ -130,6 +130,21 @@ def test_pkuseg_segmentation_keeps_every_entity_of_character_segmentation(
     assert [t.text for t in again] == [t.text for t in doc]
 
 
+def test_fazhi_loads_a_safe_pkuseg_model_given_or_saved(nlp, pkuseg_model, short_report,
+                                                        tmp_path):
+    """msgpack and npz only: a pkuseg model without pickles is read, from --pkuseg-model or
+    from a saved pipeline whose segmenter is pkuseg."""
+    from fazhi.pipeline import load
+
+    given = load(SHIPPED_MODEL, pkuseg_model=pkuseg_model)
+    assert any(len(t) > 1 for t in given.make_doc(short_report))
+    given.to_disk(tmp_path / "pipe")
+    assert (tmp_path / "pipe" / "tokenizer" / "pkuseg_model").is_dir()
+    saved = load(tmp_path / "pipe")
+    assert [t.text for t in saved.make_doc(short_report)] == \
+        [t.text for t in given.make_doc(short_report)]
+
+
 def test_a_folder_that_is_not_a_pipeline_is_refused_clearly(tmp_path):
     from fazhi.pipeline import load
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -266,7 +265,7 @@ def cmd_eval(args) -> int:
             check_model_files(model_dir)
             try:
                 tagger = EntityTagger.from_pretrained(model_dir)
-            except Exception as err:  # noqa: BLE001 - one line, not a traceback
+            except Exception as err:
                 raise ModelError(f"{model_dir}: {type(err).__name__}: "
                                  f"{str(err).strip().splitlines()[0] if str(err).strip() else ''}"
                                  ) from err
@@ -350,8 +349,10 @@ def cmd_tag(args) -> int:
     outputs = []
     try:
         try:
+            jsonl = next((out for out, fmt in zip(outs, formats) if fmt == "jsonl"), None)
             for out, fmt in zip(outs, formats):
-                outputs.append(open_output(out, fmt, args.resume, inputs))
+                outputs.append(open_output(out, fmt, args.resume, inputs,
+                                           records_from=jsonl if fmt == "html" else None))
         except OutputError as err:
             print(err, file=sys.stderr)
             _discard(outputs)

@@ -328,21 +328,31 @@ class JsonlOutput(Output):
 
 
 def _copy_records(path: Path, out, record_of, keep) -> None:
-    """Copy the JSONL lines of `path` whose record `keep`s, checking that each is one."""
+    """Copy the JSONL lines of `path` whose record `keep`s."""
+    for line, obj in _lines(path):
+        rec = record_of(obj)
+        if keep((rec["file"], rec.get("sha256"))):
+            out.write(line if line.endswith("\n") else line + "\n")
+
+
+def _lines(path: Path):
+    """(line, parsed object) for each line of a JSONL output, checking that it is a record
+    of `fazhi tag` (or a spill line holding one)."""
     try:
         with open(path, encoding="utf-8") as f:
             for lineno, line in enumerate(f, 1):
                 if not line.strip():
                     continue
                 try:
-                    rec = record_of(json.loads(line))
-                    key = (rec["file"], rec.get("sha256"))
-                except (json.JSONDecodeError, KeyError, TypeError):
+                    obj = json.loads(line)
+                    rec = obj.get("record", obj)
+                    if not isinstance(rec["file"], str):
+                        raise TypeError
+                except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
                     raise OutputError(f"{path}:{lineno}: not a fazhi tag record; cannot "
                                       f"resume this output (remove it or write elsewhere)"
                                       ) from None
-                if keep(key):
-                    out.write(line if line.endswith("\n") else line + "\n")
+                yield line, obj
     except (OSError, UnicodeDecodeError) as err:
         raise OutputError(f"{path}: cannot read it to resume ({err})") from None
 
@@ -404,6 +414,7 @@ class HtmlOutput(Output):
 
     fmt = "html"
     page = page_tmp = None
+    records_from: Path | None = None  # the JSONL output of the same run, to resume from
 
     def spill_path(self) -> Path:
         return self.target.parent / f".{self.target.name}.records.jsonl"
@@ -428,14 +439,38 @@ class HtmlOutput(Output):
         return self
 
     def _copy_existing(self) -> None:
+        """The page resumes from the spill file an interrupted run left; else from the
+        records of the JSONL output written beside it (each report's text read again from
+        its file, which must still have the recorded sha256); else its reports are tagged
+        again."""
         spill = self.spill_path()
         if spill.exists():
             _copy_records(spill, self.f, lambda obj: obj["record"], self._keep)
             self.note = (f"{self.target}: resuming from the spill file of the interrupted "
                          f"run ({self.kept} report(s) in it)")
+        elif self.records_from is not None and self.records_from.exists():
+            from fazhi.io import InputError, read_report_hashed
+
+            gone = 0
+            for _, rec in _lines(self.records_from):
+                key = (rec["file"], rec.get("sha256"))
+                try:
+                    text, _, sha = read_report_hashed(rec["file"])
+                except InputError:
+                    sha = None
+                if sha != key[1]:
+                    gone += key[0] not in self.inputs  # not to be tagged again either
+                    continue
+                if self._keep(key):
+                    self._write(rec, text)
+            self.note = (f"{self.target}: resuming the page from the records in "
+                         f"{self.records_from} ({self.kept} report(s))")
+            if gone:
+                self.note += (f"; {gone} of them left out: their files changed or are gone "
+                              "since they were tagged")
         elif self.target.exists():
-            self.note = (f"{self.target}: no spill file of an interrupted run beside it; "
-                         "every report is tagged again for this page")
+            self.note = (f"{self.target}: no spill file of an interrupted run beside it and "
+                         "no JSONL output named with it; every report is tagged again for it")
 
     def _write(self, rec: dict, text: str) -> None:
         self.f.write(json.dumps({"record": rec, "text": text}, ensure_ascii=False) + "\n")
@@ -491,5 +526,11 @@ OUTPUTS = {"jsonl": JsonlOutput, "csv": CsvOutput, "html": HtmlOutput}
 
 
 def open_output(target: str | Path | None, fmt: str, resume: bool = False,
-                inputs: dict[str, str | None] | None = None) -> Output:
-    return OUTPUTS[fmt](target, resume, inputs).open()
+                inputs: dict[str, str | None] | None = None,
+                records_from: str | Path | None = None) -> Output:
+    """An opened output; `records_from`: a JSONL output of the same run, which a page
+    without a spill file resumes from."""
+    out = OUTPUTS[fmt](target, resume, inputs)
+    if records_from is not None:
+        out.records_from = Path(records_from)
+    return out.open()

@@ -94,10 +94,10 @@ def validate(doc: DocAnnotation, text: str, *, sections: bool = True,
         shift = _common_shift(mismatched, text)
         if shift:
             problems.append(
-                f"{doc.doc_id} {mismatched[0].start}-{mismatched[-1].end}: the recorded text of "
-                f"{len(mismatched)} span(s) is found {abs(shift)} character(s) "
-                f"{'later' if shift > 0 else 'earlier'} in the report: offsets shifted by "
-                f"{shift:+d}?")
+                f"{doc.doc_id} {mismatched[0].start}-{mismatched[-1].end}: offsets look "
+                f"shifted by {-shift:+d}: the recorded text of {len(mismatched)} span(s) is "
+                f"found {abs(shift)} character(s) {'later' if shift > 0 else 'earlier'} in "
+                "the report")
 
     if sections:
         _check_sections(doc, text, report, problems)

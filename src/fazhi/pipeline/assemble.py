@@ -81,13 +81,13 @@ def load(path: str | Path, pkuseg_model: str | Path | None = None, **kwargs) -> 
     segmenter = saved_segmenter(path)
     saved_pkuseg = path / "tokenizer" / "pkuseg_model"
     use_saved_pkuseg = segmenter == "pkuseg" and pkuseg_model is None
-    check_model_files(path, skip=None if use_saved_pkuseg else saved_pkuseg)
     if pkuseg_model is not None:
         pkuseg_model = check_pkuseg_folder(pkuseg_model)
     elif use_saved_pkuseg:
         check_pkuseg_folder(saved_pkuseg)
     elif saved_pkuseg.exists():
         log.info("%s: ignored (the pipeline's segmenter is %s)", saved_pkuseg, segmenter)
+    check_model_files(path, skip=None if use_saved_pkuseg else saved_pkuseg)
     exclude = [*kwargs.pop("exclude", ()), "tokenizer"]
     try:
         nlp = spacy.load(path, exclude=exclude, **kwargs)
@@ -100,7 +100,7 @@ def load(path: str | Path, pkuseg_model: str | Path | None = None, **kwargs) -> 
             nlp.tokenizer.segmenter = segmenter
     except ModelError:
         raise
-    except Exception as err:  # noqa: BLE001 - any failure is one line, not a traceback
+    except Exception as err:
         raise ModelError(f"{path}: {_one_line(err)}") from err
     return nlp
 
@@ -119,7 +119,7 @@ def saved_segmenter(path: Path) -> str:
         else:
             cfg_file = path / "config.cfg"
             segmenter = spacy.util.load_config(cfg_file)["nlp"]["tokenizer"].get("segmenter")
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         raise ModelError(f"{cfg_file}: cannot be read ({_one_line(err)})") from err
     segmenter = segmenter or "char"
     if segmenter not in SEGMENTERS:
