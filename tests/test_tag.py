@@ -464,19 +464,30 @@ def test_record_looks_sections_and_sentences_up_once_per_report(nlp, short_repor
     assert rec.pop("sha256") == "x" and rec == expected and len(rec["entities"]) > 5
 
 
-def test_threads_are_set_and_the_default_is_within_the_cores(capsys, monkeypatch, good):
+def test_threads_are_set_or_follow_the_free_cores(capsys, monkeypatch, good):
     import os
 
     import torch
 
-    from fazhi.tag import default_threads
+    from fazhi.tag import AutoThreads, default_threads
 
     calls = []
     monkeypatch.setattr(torch, "set_num_threads", calls.append)
-    run(capsys, good, "--threads", "1")
-    run(capsys, good)
-    assert calls[0] == 1 and 1 <= calls[1] <= os.cpu_count()
+    _, _, err = run(capsys, good, "--threads", "1")
+    assert calls == [1] and err.strip().endswith("; torch threads: 1")
+    _, _, err = run(capsys, good)
+    assert err.strip().endswith(" (auto)")
     assert 1 <= default_threads() <= os.cpu_count()
+
+    auto = AutoThreads()
+    auto.cores = 2
+    # samples: (seconds, busy CPU-seconds of all cores, CPU-seconds of this process)
+    alone = auto.free_cores((0.0, 0.0, 0.0), (10.0, 19.0, 18.5))  # we used both cores
+    shared = auto.free_cores((0.0, 0.0, 0.0), (10.0, 20.0, 10.0))  # another process: 1 core
+    assert auto.choose(alone) == 2 and auto.choose(shared) == 1
+    assert auto.choose(auto.free_cores((0.0, 0.0, 0.0), (10.0, 20.0, 0.0))) == 1  # never 0
+    auto.cores = 8
+    assert auto.choose(auto.free_cores((0.0, 0.0, 0.0), (10.0, 25.0, 0.0))) == 5
 
 
 # --- outputs and options are checked before any work -------------------------------------------

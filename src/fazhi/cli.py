@@ -325,7 +325,7 @@ def cmd_tag(args) -> int:
     import fazhi.pipeline
     from fazhi.io import file_sha256
     from fazhi.output import OutputError, format_for, open_output
-    from fazhi.tag import default_threads, find_reports, tag
+    from fazhi.tag import AutoThreads, find_reports, tag
 
     outs = args.out or [None]
     try:
@@ -366,9 +366,14 @@ def cmd_tag(args) -> int:
             print(f"{args.model}: cannot load the pipeline ({err})", file=sys.stderr)
             _discard(outputs)
             return 1
-        import torch
+        if args.threads:
+            import torch
 
-        torch.set_num_threads(args.threads or default_threads())
+            torch.set_num_threads(args.threads)
+            auto = None
+        else:
+            auto = AutoThreads()
+            auto.start()
 
         def sink(rec: dict, text: str) -> None:
             for o in outputs:
@@ -379,7 +384,7 @@ def cmd_tag(args) -> int:
 
         result = tag(args.paths, nlp, max_chars=args.max_chars, pattern=args.pattern,
                      batch_size=args.batch_size, sink=sink,
-                     done=done if args.resume else None)
+                     done=done if args.resume else None, threads=auto)
     except KeyboardInterrupt:
         _discard(outputs)
         print("interrupted before any report was tagged; no output was changed",
@@ -413,7 +418,9 @@ def cmd_tag(args) -> int:
         print(f"interrupted: {result.written} report(s) written whole to {names}"
               f"{already}; {how}", file=sys.stderr)
         return 130
-    print(result.summary(), file=sys.stderr)
+    threads = (f"{args.threads}" if args.threads else
+               "-".join(map(str, sorted({min(auto.used), max(auto.used)}))) + " (auto)")
+    print(f"{result.summary()}; torch threads: {threads}", file=sys.stderr)
     return 1 if result.errors or not (result.written or result.skipped) else 0
 
 
@@ -480,8 +487,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="longest report accepted, in characters")
     sp.add_argument("--batch-size", type=positive_int, default=8, help="reports per batch")
     sp.add_argument("--threads", type=positive_int, metavar="N",
-                    help="torch threads (default: the cores not busy with other work when "
-                         "the run starts; see README)")
+                    help="torch threads (default: the cores other processes leave free, "
+                         "measured at the start and every 5 s; see README)")
     sp.add_argument("--resume", action="store_true",
                     help="keep the reports already in the --out files (same file and "
                          "sha256), tag the others and append them")

@@ -175,11 +175,94 @@ def _sentence_lookup(doc) -> Callable:
     return lookup
 
 
-def default_threads() -> int:
-    """Torch threads when --threads is not given (placeholder: torch's own default)."""
-    import torch
+class AutoThreads:
+    """Torch threads that follow the cores other processes leave free (the default when
+    --threads is not given).
 
-    return torch.get_num_threads()
+    Measured on the project's machine (2 cores, benchmarks/README.md): alone, 2 threads tag
+    about 1.6 times as fast as 1; with another process holding a core, 2 threads collapse
+    (OpenMP's threads wait for the one that is not scheduled) to about half the speed of 1.
+    So the count is the cores available to this process minus those other processes keep
+    busy: measured from /proc/stat over a short sample at the start, then again every
+    `interval` seconds between reports from what the cores did minus what this process
+    used. Without /proc/stat, torch's own default (one thread per core)."""
+
+    def __init__(self, interval: float = 5.0):
+        import os
+
+        import torch
+
+        self.cores = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                      else os.cpu_count() or 1)
+        self.cpus = (sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                     else None)
+        self.interval = interval
+        self.threads = torch.get_num_threads()
+        self.used: set[int] = set()
+        self.last = None
+
+    def start(self, sample: float = 0.3) -> int:
+        """Measure for `sample` seconds, set the thread count, return it."""
+        first = self._sample()
+        time.sleep(sample)
+        self.last = self._sample()
+        if first and self.last:
+            self._set(self.choose(self.free_cores(first, self.last)))
+        else:
+            self.used.add(self.threads)
+        return self.threads
+
+    def adjust(self) -> None:
+        """Between reports: measure again when `interval` seconds have passed."""
+        if self.last is None or time.perf_counter() - self.last[0] < self.interval:
+            return
+        now = self._sample()
+        if now:
+            self._set(self.choose(self.free_cores(self.last, now)))
+            self.last = now
+
+    def free_cores(self, before, after) -> float:
+        """Cores not used by other processes between two samples."""
+        wall = after[0] - before[0]
+        if wall <= 0:
+            return float(self.cores)
+        busy = (after[1] - before[1]) - (after[2] - before[2])  # all work minus ours
+        return self.cores - max(0.0, busy / wall)
+
+    def choose(self, free: float) -> int:
+        return max(1, min(self.cores, int(free + 0.25)))
+
+    def _set(self, n: int) -> None:
+        import torch
+
+        if n != torch.get_num_threads():
+            torch.set_num_threads(n)
+        self.threads = n
+        self.used.add(n)
+
+    def _sample(self):
+        """(monotonic seconds, busy CPU-seconds of our cores, CPU-seconds used by us)."""
+        import os
+        import resource
+
+        try:
+            with open("/proc/stat") as f:
+                lines = [line.split() for line in f if line.startswith("cpu")]
+        except OSError:
+            return None
+        tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        rows = [r for r in lines if r[0] != "cpu" and
+                (self.cpus is None or int(r[0][3:]) in self.cpus)] or \
+            [r for r in lines if r[0] == "cpu"]
+        # user nice system idle iowait irq softirq steal: busy is all but idle and iowait
+        busy = sum(sum(map(int, r[1:9])) - int(r[4]) - int(r[5]) for r in rows) / tick
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return time.perf_counter(), busy, usage.ru_utime + usage.ru_stime
+
+
+def default_threads() -> int:
+    """The torch threads `fazhi tag` starts with when --threads is not given."""
+    return AutoThreads().start()
 
 
 Sink = Callable[[dict, str], None]
@@ -187,12 +270,13 @@ Sink = Callable[[dict, str], None]
 
 def tag(paths: Iterable[str | Path], nlp, max_chars: int = MAX_CHARS, pattern: str = "*.txt",
         batch_size: int = 8, progress: bool | None = None, sink: Sink | None = None,
-        done: Callable[[str, str], bool] | None = None) -> TagResult:
+        done: Callable[[str, str], bool] | None = None,
+        threads: AutoThreads | None = None) -> TagResult:
     """Tag every report under `paths`, handing each record and the report's text to
     `sink` as soon as the report is done. Reports for which `done(file, sha256)` is true
     (already in the outputs) are read but not tagged. Each bad file's one-line message goes
     to stderr as it is found and into the result's `errors`. `progress=None` shows the bar
-    on a terminal.
+    on a terminal. `threads`: adjusted between reports (AutoThreads).
 
     Ctrl-C stops the run between two reports: the record being written is finished
     (`sink` and the counts are updated together), the result says `interrupted`."""
@@ -233,6 +317,8 @@ def tag(paths: Iterable[str | Path], nlp, max_chars: int = MAX_CHARS, pattern: s
                     sink(rec, rep.text)
                 result.add(rec)
             bar.update()
+            if threads is not None:
+                threads.adjust()
     except KeyboardInterrupt:
         result.interrupted = True
     finally:
