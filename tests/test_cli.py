@@ -210,6 +210,19 @@ def test_import_doccano_reads_a_label_studio_json_export(capsys, monkeypatch, tm
     assert "offsets look shifted by +1" in err.splitlines()[-2]
 
 
+def test_import_doccano_into_a_gold_file_that_is_not_one_is_one_line(
+        capsys, monkeypatch, tmp_path, corpus_texts, gold):
+    monkeypatch.chdir(ROOT)
+    path = _doccano(tmp_path, corpus_texts, gold)
+    target = tmp_path / "gold.jsonl"
+    target.write_text("not json\n", encoding="utf-8")
+    code, _, err = run(capsys, "annotations", "import-doccano", "--gold", str(target), str(path))
+    assert code == 1 and err.strip() == (
+        f"{target}:1: not an annotation record (Expecting value: line 1 column 1 (char 0)); "
+        f"nothing written to {target}")
+    assert target.read_text(encoding="utf-8") == "not json\n"
+
+
 def test_corpus_unk_without_the_shared_encoder_is_one_line(capsys, tmp_path):
     code, out, err = run(capsys, "corpus", "unk", "--corpus", str(ROOT / "corpus"),
                          "--tokenizer", str(tmp_path / "shared" / "models" / "x"))

@@ -143,7 +143,11 @@ def cmd_import_doccano(args) -> int:
         print(f"{args.file}: {len(problems)} problem(s); nothing written to {args.gold}",
               file=sys.stderr)
         return 1
-    _replace_docs(args.gold, docs)
+    try:
+        _replace_docs(args.gold, docs)
+    except (OSError, ValueError) as err:  # the existing gold cannot be read or written
+        print(f"{err}; nothing written to {args.gold}", file=sys.stderr)
+        return 1
     print(f"{len(docs)} reports from {args.file} → {args.gold}")
     return 0
 
@@ -394,7 +398,7 @@ def cmd_tag(args) -> int:
         _discard(outputs)
         raise
 
-    kept = sum(o.kept for o in outputs)
+    kept = max((o.kept for o in outputs), default=0)
     try:
         for o in outputs:
             if o.written or o.kept or o.dropped:

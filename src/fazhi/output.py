@@ -249,12 +249,13 @@ class Output:
         return self
 
     def write(self, rec: dict, text: str) -> None:
-        key = (rec["file"], rec.get("sha256"))
-        if key in self.done:
-            return
+        if self.resume:  # a report this output already holds is not written twice
+            key = (rec["file"], rec.get("sha256"))
+            if key in self.done:
+                return
+            self.done.add(key)
         self._write(rec, text)
         self.f.flush()
-        self.done.add(key)
         self.written += 1
 
     def commit(self, final: bool = True) -> None:
@@ -301,6 +302,9 @@ class Output:
     def _temp_beside(self, target: Path, suffix: str = ".tmp"):
         if target.is_dir():
             raise OutputError(f"{target}: is a directory")
+        if target.exists() and not target.is_file():
+            # a device or a pipe (/dev/stdout …): renaming over it would replace it
+            raise OutputError(f"{target}: not a regular file (write to stdout without --out)")
         for parent in target.parents:
             if parent.exists():
                 if not parent.is_dir():
