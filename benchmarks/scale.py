@@ -174,7 +174,7 @@ def main() -> None:
                 [spec["src"], *(x for x in os.environ.get("PYTHONPATH", "").split(os.pathsep)
                                 if x)])}
             proc = subprocess.run([sys.executable, __file__, "--child", json.dumps(spec)],
-                                  capture_output=True, text=True, env=env)
+                                  capture_output=True, text=True, env=env, check=False)
             if proc.returncode:
                 print(f"{case['name']}: failed\n{proc.stderr[-2000:]}", file=sys.stderr)
                 continue

@@ -399,14 +399,21 @@ def cmd_tag(args) -> int:
         raise
 
     kept = max((o.kept for o in outputs), default=0)
+    finished = []
     try:
         for o in outputs:
             if o.written or o.kept or o.dropped:
                 o.commit(final=not result.interrupted)
+                finished.append(o.name)
                 if not result.interrupted and o.target is not None:
                     print(f"wrote {o.target} ({o.fmt})", file=sys.stderr)
             else:
                 o.discard()
+    except KeyboardInterrupt:  # a second Ctrl-C while the outputs are being finished
+        _discard(outputs)
+        print(f"interrupted while finishing the outputs: {', '.join(finished) or 'none'} "
+              "finished, the others left as they were", file=sys.stderr)
+        return 130
     except BaseException:
         _discard(outputs)
         raise
