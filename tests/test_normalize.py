@@ -138,6 +138,24 @@ def test_spans_map_back_and_forth_to_the_same_characters(parts, seed):
             assert back == (a, b)
 
 
+@settings(max_examples=200, deadline=None)
+@given(parts=st.lists(st.sampled_from([*FRAGMENTS, "\r", "\u2060", "\r\n"]), min_size=1,
+                      max_size=30),
+       seed=st.integers(0, 10**6))
+def test_original_to_normalised_by_bisection_is_the_walk_it_replaces(parts, seed):
+    """Origins run in reading order, so to_normalized bisects; the general walk over the
+    span (kept for any order) gives the same answer."""
+    n = normalize("".join(parts))
+    assert n._monotonic
+    walk = Normalized(n.original, n.text, n.starts, n.ends)
+    walk._cached_monotonic = False
+    rng = random.Random(seed)
+    for _ in range(30):
+        a = rng.randrange(len(n.original) + 1)
+        b = rng.randrange(a, len(n.original) + 1)
+        assert n.to_normalized(a, b) == walk.to_normalized(a, b)
+
+
 def test_whole_corpus_maps_back_exactly(corpus_texts):
     for doc_id, text in corpus_texts.items():
         n = normalize(text)

@@ -92,10 +92,28 @@ class Normalized:
 
         None when every original character in the span was removed (a page marker, say).
         """
+        if self._monotonic:
+            # Origins run in reading order (every step so far keeps them so): the characters
+            # starting inside the span are one run, and those of them that also end inside
+            # it are the run's beginning. Two bisections instead of a walk over the span,
+            # which sections.ocr_breaks asks for across whole reports.
+            lo = bisect.bisect_left(self.starts, start)
+            hi = bisect.bisect_left(self.starts, end, lo)
+            last = bisect.bisect_right(self.ends, end, lo, hi)
+            return (lo, last) if last > lo else None
+        order, ends = self._order, self.ends
         lo = bisect.bisect_left(self._sorted_starts, start)
         hi = bisect.bisect_left(self._sorted_starts, end)
-        idx = [self._order[k] for k in range(lo, hi) if self.ends[self._order[k]] <= end]
+        idx = [order[k] for k in range(lo, hi) if ends[order[k]] <= end]
         return (min(idx), max(idx) + 1) if idx else None
+
+    @property
+    def _monotonic(self) -> bool:
+        if not hasattr(self, "_cached_monotonic"):
+            s, e = self.starts, self.ends
+            self._cached_monotonic = all(s[i] <= s[i + 1] and e[i] <= e[i + 1]
+                                         for i in range(len(s) - 1))
+        return self._cached_monotonic
 
     @property
     def _order(self) -> list[int]:

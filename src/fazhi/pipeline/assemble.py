@@ -16,6 +16,7 @@ from fazhi.normalize import NormalizerConfig
 # Importing the component modules registers their factories; a saved pipeline loaded in a
 # fresh process finds them through the package's spacy_factories entry points instead.
 from fazhi.pipeline import entities, normalizer, sections, sentences, values  # noqa: F401
+from fazhi.pipeline.tokens import linear_tokenizer
 
 PIPE_NAMES = ("normalizer", "sections", "ner", "values", "sentences")
 SEGMENTERS = ("char", "pkuseg")
@@ -42,6 +43,7 @@ def assemble(ner_dir: str | Path | None, sections_dir: str | Path | None,
     """
     tokenizer = {"segmenter": segmenter}
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": tokenizer}})
+    linear_tokenizer(nlp)
     if segmenter == "pkuseg":
         if not pkuseg_model:
             raise ValueError("segmenter pkuseg needs a local pkuseg_model directory")
@@ -98,6 +100,7 @@ def load(path: str | Path, pkuseg_model: str | Path | None = None, **kwargs) -> 
             nlp.tokenizer.from_disk(path / "tokenizer")
         else:
             nlp.tokenizer.segmenter = segmenter
+        linear_tokenizer(nlp)
     except ModelError:
         raise
     except Exception as err:
