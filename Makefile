@@ -1,6 +1,11 @@
 # Set-up and the project's named stages. Every target builds the virtual environment first.
 PYTHON ?= python3
 VENV := .venv
+# torch's CPU build. On PyPI, torch==2.13.0 for Linux is the CUDA build (gigabytes of
+# wheels); PyTorch's own CPU index has the CPU one. A machine with a local wheel folder in
+# PIP_FIND_LINKS (as the project's machines have) takes the wheel from there instead, and
+# `make TORCH_INDEX=` installs whatever the configured indexes give.
+TORCH_INDEX ?= $(if $(PIP_FIND_LINKS),,https://download.pytorch.org/whl/cpu)
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
@@ -9,8 +14,8 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	# The local CPU build first: any other torch install path pulls gigabytes of CUDA wheels.
-	$(BIN)/pip install -q torch==2.13.0
+	# The CPU build first, so that installing the package does not pull the CUDA one.
+	$(BIN)/pip install -q torch==2.13.0 $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 

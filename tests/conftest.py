@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,15 @@ def gold():
 
 
 SHIPPED_MODEL = ROOT / "models" / "fazhi-zh"
+
+
+def subprocess_env() -> dict:
+    """The environment for a child Python that must import this tree's fazhi, whatever its
+    working directory (a relative PYTHONPATH, or an editable install of another checkout,
+    would give it another one)."""
+    paths = [str(ROOT / "src"), str(ROOT)] + [
+        str(Path(p).resolve()) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
 
 
 @pytest.fixture(scope="session")

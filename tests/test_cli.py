@@ -69,3 +69,164 @@ def test_normalize_refuses_a_binary_file_in_one_line(capsys, tmp_path):
     bad.write_bytes(b"\x00\x01\x02")
     code, _, err = run(capsys, "normalize", str(bad))
     assert code == 1 and err.strip() == f"{bad}: binary file (NUL bytes), not a text report"
+
+
+# --- gold input is checked before it is used or written ---------------------------------------
+
+import pytest
+
+
+def _eval_case(tmp_path, short_report, gold, change):
+    doc = next(d for d in gold if d.doc_id.startswith("002"))
+    report = tmp_path / "yanqing.txt"
+    report.write_text(short_report, encoding="utf-8")
+    record = doc.to_json()
+    record["entities"] = [e for e in record["entities"] if e["end"] <= len(short_report)]
+    change(record["entities"])
+    path = tmp_path / "gold.jsonl"
+    path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    return report, path, record
+
+
+def _past_end(ents):
+    ents[-1]["end"] = 10_000
+
+
+def _person(ents):
+    ents[0]["label"] = "PERSON"
+
+
+def _shifted(ents):
+    for e in ents:
+        e["start"] += 1
+        e["end"] += 1
+
+
+def _strings(ents):
+    ents[0]["start"] = str(ents[0]["start"])
+
+
+def _floats(ents):
+    ents[1]["end"] = ents[1]["end"] + 0.5
+
+
+@pytest.mark.parametrize("change, expected", [
+    (_past_end, "offsets outside the text"),
+    (_person, "unknown label 'PERSON'"),
+    (_shifted, "offsets look shifted by +1: the recorded text of"),
+    (_strings, "offsets are not whole numbers (str, int)"),
+    (_floats, "offsets are not whole numbers (int, float)"),
+])
+def test_eval_checks_the_gold_and_scores_nothing_when_it_is_wrong(
+        capsys, monkeypatch, tmp_path, short_report, gold, change, expected):
+    import fazhi.pipeline
+
+    def load(*a, **kw):
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(fazhi.pipeline, "load", load)
+    report, gold_file, record = _eval_case(tmp_path, short_report, gold, change)
+    code, out, err = run(capsys, "eval", "--model", str(ROOT / "models" / "fazhi-zh"),
+                         "--text", str(report), "--gold", str(gold_file))
+    assert code == 1 and out == "" and "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert any(expected in line for line in lines), lines
+    assert all(line.startswith(record["doc_id"]) for line in lines[:-1])
+    assert lines[-1] == f"{gold_file}: {len(lines) - 1} problem(s) with {report}; nothing scored"
+
+
+def _doccano(tmp_path, corpus_texts, gold, change=None):
+    from fazhi.annotations.doccano import to_doccano
+
+    records = to_doccano(gold, corpus_texts)
+    if change:
+        change(records)
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
+                    encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda rs: rs[0]["label"].append([10, 10_000, "ORG"]), "10-10000: offsets outside the text"),
+    (lambda rs: rs[0]["label"].append([20, 10, "ORG"]), "20-10: reversed span"),
+    (lambda rs: rs[1]["label"].append(list(rs[1]["label"][0])), "duplicate of the"),
+    (lambda rs: rs[1]["label"].append([rs[1]["label"][0][0], rs[1]["label"][0][1] + 2, "ORG"]),
+     "overlaps"),
+    (lambda rs: rs[2]["label"][0].__setitem__(2, "PERSON"), "unknown label 'PERSON'"),
+    (lambda rs: rs[0]["label"][0].__setitem__(0, "3"), "offsets are not whole numbers"),
+    (lambda rs: rs[3].__setitem__("text", rs[3]["text"][1:]), "its text differs from the corpus"),
+])
+def test_import_doccano_writes_nothing_when_any_record_is_wrong(
+        capsys, monkeypatch, tmp_path, corpus_texts, gold, change, expected):
+    monkeypatch.chdir(ROOT)
+    path = _doccano(tmp_path, corpus_texts, gold, change)
+    target = tmp_path / "gold.jsonl"
+    target.write_text("untouched\n", encoding="utf-8")
+    code, _, err = run(capsys, "annotations", "import-doccano", "--gold", str(target), str(path))
+    assert code == 1 and "Traceback" not in err
+    assert any(expected in line for line in err.splitlines()), err
+    assert err.strip().splitlines()[-1].endswith(f"problem(s); nothing written to {target}")
+    assert target.read_text(encoding="utf-8") == "untouched\n"
+
+
+def label_studio(gold, corpus_texts) -> list[dict]:
+    """Label Studio's JSON export of the gold (one task per report)."""
+    tasks = []
+    for k, d in enumerate(gold, 1):
+        text = corpus_texts[d.doc_id]
+        rec = d.to_json()
+        tasks.append({
+            "id": k, "data": {"text": text, "doc_id": d.doc_id, "sections": rec["sections"]},
+            "annotations": [{"id": k, "was_cancelled": False, "result": [
+                {"id": f"r{i}", "from_name": "label", "to_name": "text", "type": "labels",
+                 "value": {"start": e["start"], "end": e["end"], "text": e["text"],
+                           "labels": [e["label"]]}}
+                for i, e in enumerate(rec["entities"])]}],
+        })
+    return tasks
+
+
+def test_import_doccano_reads_a_label_studio_json_export(capsys, monkeypatch, tmp_path,
+                                                         corpus_texts, gold):
+    monkeypatch.chdir(ROOT)
+    path = tmp_path / "project.json"
+    path.write_text(json.dumps(label_studio(gold, corpus_texts), ensure_ascii=False),
+                    encoding="utf-8")
+    target = tmp_path / "gold.jsonl"
+    code, _, err = run(capsys, "annotations", "import-doccano", "--gold", str(target), str(path))
+    assert code == 0, err
+    assert target.read_text(encoding="utf-8") == \
+        (ROOT / "annotations" / "gold.jsonl").read_text(encoding="utf-8")
+
+    tasks = label_studio(gold, corpus_texts)
+    for r in tasks[1]["annotations"][0]["result"]:  # every span one character later
+        r["value"]["start"] += 1
+        r["value"]["end"] += 1
+    path.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    target.write_text("untouched\n", encoding="utf-8")
+    code, _, err = run(capsys, "annotations", "import-doccano", "--gold", str(target), str(path))
+    assert code == 1 and target.read_text(encoding="utf-8") == "untouched\n"
+    assert "offsets look shifted by +1" in err.splitlines()[-2]
+
+
+def test_import_doccano_into_a_gold_file_that_is_not_one_is_one_line(
+        capsys, monkeypatch, tmp_path, corpus_texts, gold):
+    monkeypatch.chdir(ROOT)
+    path = _doccano(tmp_path, corpus_texts, gold)
+    target = tmp_path / "gold.jsonl"
+    target.write_text("not json\n", encoding="utf-8")
+    code, _, err = run(capsys, "annotations", "import-doccano", "--gold", str(target), str(path))
+    assert code == 1 and err.strip() == (
+        f"{target}:1: not an annotation record (Expecting value: line 1 column 1 (char 0)); "
+        f"nothing written to {target}")
+    assert target.read_text(encoding="utf-8") == "not json\n"
+
+
+def test_corpus_unk_without_the_shared_encoder_is_one_line(capsys, tmp_path):
+    code, out, err = run(capsys, "corpus", "unk", "--corpus", str(ROOT / "corpus"),
+                         "--tokenizer", str(tmp_path / "shared" / "models" / "x"))
+    assert code == 1 and out == ""
+    assert err.strip() == (f"{tmp_path / 'shared' / 'models' / 'x'}: no tokenizer there; "
+                           "`fazhi corpus unk` needs the pretrained encoder of ../shared/models "
+                           "beside the checkout (or --tokenizer DIR)")

@@ -138,6 +138,24 @@ def test_spans_map_back_and_forth_to_the_same_characters(parts, seed):
             assert back == (a, b)
 
 
+@settings(max_examples=200, deadline=None)
+@given(parts=st.lists(st.sampled_from([*FRAGMENTS, "\r", "\u2060", "\r\n"]), min_size=1,
+                      max_size=30),
+       seed=st.integers(0, 10**6))
+def test_original_to_normalised_by_bisection_is_the_walk_it_replaces(parts, seed):
+    """Origins run in reading order, so to_normalized bisects; the general walk over the
+    span (kept for any order) gives the same answer."""
+    n = normalize("".join(parts))
+    assert n._monotonic
+    walk = Normalized(n.original, n.text, n.starts, n.ends)
+    walk._cached_monotonic = False
+    rng = random.Random(seed)
+    for _ in range(30):
+        a = rng.randrange(len(n.original) + 1)
+        b = rng.randrange(a, len(n.original) + 1)
+        assert n.to_normalized(a, b) == walk.to_normalized(a, b)
+
+
 def test_whole_corpus_maps_back_exactly(corpus_texts):
     for doc_id, text in corpus_texts.items():
         n = normalize(text)
@@ -155,3 +173,33 @@ def test_unknown_settings_are_refused():
 
     with pytest.raises(ValueError, match="unknown"):
         NormalizerConfig.from_dict({"fold_widht": False})
+
+
+def test_cr_only_line_ends_become_line_feeds_one_to_one():
+    lf = "一、主要举措\n(一)依法行政\n办理案件319件。"
+    n = normalize(lf.replace("\n", "\r"))
+    assert n.text == lf and n.to_original(0, len(lf)) == (0, len(lf))
+    assert normalize(lf.replace("\n", "\r\n")).text == lf.replace("\n", "\r\n")  # CRLF as it was
+
+
+def test_a_cr_only_report_is_tagged_as_its_lf_version(nlp, short_report):
+    from pathlib import Path
+
+    from fazhi.tag import Report, record
+
+    lf, cr = (short_report.replace("\n", nl) for nl in ("\n", "\r"))
+    a, b = (record(nlp(t), Report(Path("r.txt"), t, "utf-8")) for t in (lf, cr))
+    assert a == b and len(a["sections"]) > 2
+
+
+@pytest.mark.parametrize("char", ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"])
+def test_zero_width_characters_including_the_word_joiner_are_removed(char):
+    n = normalize(f"办理行政{char}复议案件319件")
+    assert n.text == "办理行政复议案件319件"
+    assert n.removed == [(4, 5, "zero-width")]
+    k = n.text.index("复议")
+    assert n.original[slice(*n.to_original(k, k + 2))] == "复议"
+    # also when the configured equivalents are empty (the surface forms of entities)
+    from fazhi.normalize import NormalizerConfig
+
+    assert normalize(f"行政{char}复议", NormalizerConfig(equivalents={})).text == "行政复议"

@@ -7,12 +7,14 @@ import sys
 
 import pytest
 import spacy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fazhi.labels import ENTITY_LABELS, PARTS, TOPICS
 from fazhi.pipeline import assemble
 from fazhi.pipeline.tokens import split_at
 
-from conftest import ROOT, SHIPPED_MODEL
+from conftest import ROOT, SHIPPED_MODEL, subprocess_env
 
 
 def test_the_shipped_model_is_a_spacy_pipeline_with_every_component(nlp):
@@ -96,7 +98,7 @@ def test_a_saved_pipeline_loads_in_a_fresh_process(tmp_path, nlp):
         "print(json.dumps([(e.text, e.label_) for e in doc.ents], ensure_ascii=False))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=tmp_path, check=True).stdout
+                         cwd=tmp_path, check=True, env=subprocess_env()).stdout
     assert '["319件", "INDICATOR"]' in out
 
 
@@ -127,6 +129,21 @@ def test_pkuseg_segmentation_keeps_every_entity_of_character_segmentation(
     seg.to_disk(tmp_path / "pipe")
     again = spacy.load(tmp_path / "pipe")(short_report)
     assert [t.text for t in again] == [t.text for t in doc]
+
+
+def test_fazhi_loads_a_safe_pkuseg_model_given_or_saved(nlp, pkuseg_model, short_report,
+                                                        tmp_path):
+    """msgpack and npz only: a pkuseg model without pickles is read, from --pkuseg-model or
+    from a saved pipeline whose segmenter is pkuseg."""
+    from fazhi.pipeline import load
+
+    given = load(SHIPPED_MODEL, pkuseg_model=pkuseg_model)
+    assert any(len(t) > 1 for t in given.make_doc(short_report))
+    given.to_disk(tmp_path / "pipe")
+    assert (tmp_path / "pipe" / "tokenizer" / "pkuseg_model").is_dir()
+    saved = load(tmp_path / "pipe")
+    assert [t.text for t in saved.make_doc(short_report)] == \
+        [t.text for t in given.make_doc(short_report)]
 
 
 def test_a_folder_that_is_not_a_pipeline_is_refused_clearly(tmp_path):
@@ -191,3 +208,28 @@ def test_nlp_evaluate_scores_entities_and_sections_through_the_components(nlp, c
     assert set(scores["ents_per_type"]) <= {"MEASURE", "INDICATOR", "ORG", "REGULATION"}
     assert 0.5 < scores["sections_part_acc"] <= 1.0
     assert example.predicted.ents  # the pipeline's own output, kept for error lists
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list("法治政府 \n\r\t　319件。“”")), max_size=40),
+       cuts=st.lists(st.integers(0, 40), max_size=6))
+def test_the_linear_word_alignment_is_spacys(text, cuts):
+    """fazhi's tokenizer aligns words to the text in one pass (spaCy's copies the rest of
+    the text for every word: 36 s for a 1M-character report); the tokens are the same."""
+    from spacy.util import get_words_and_spaces
+
+    from fazhi.pipeline.tokens import words_and_spaces
+
+    words = [text[a:b] for a, b in zip([0, *sorted(cuts)], [*sorted(cuts), len(text)])
+             if text[a:b]]
+    assert words_and_spaces(words, text) == get_words_and_spaces(words, text)
+    assert words_and_spaces(list(text), text) == get_words_and_spaces(list(text), text)
+
+
+def test_the_loaded_pipeline_has_the_linear_tokenizer(nlp, short_report):
+    from fazhi.pipeline.tokens import LinearChineseTokenizer
+
+    assert type(nlp.tokenizer) is LinearChineseTokenizer
+    spacy_own = spacy.blank("zh")
+    assert [(t.text, t.whitespace_) for t in nlp.make_doc(short_report)] == \
+        [(t.text, t.whitespace_) for t in spacy_own.make_doc(short_report)]

@@ -86,3 +86,38 @@ def test_the_gold_has_every_label_in_every_report(gold):
     for d in gold:
         assert {e.label for e in d.entities} == set(ENTITY_LABELS), d.doc_id
         assert any(s.heading for s in d.sections)
+
+
+@pytest.mark.parametrize("entity, problem", [
+    (Entity(N - 2, N + 3, "ORG", ""), f"{N - 2}-{N + 3}: offsets outside the text (past its end"),
+    (Entity(6, 2, "ORG", ""), "6-2: reversed span"),
+    (Entity(-2, 3, "ORG", ""), "-2-3: negative offset"),
+    (Entity(3, 3, "ORG", ""), "3-3: empty span"),
+    (Entity("0", "4", "ORG", "区司法局"), "'0'-'4': offsets are not whole numbers (str, str)"),
+    (Entity(0.0, 4.0, "ORG", "区司法局"), "0.0-4.0: offsets are not whole numbers (float"),
+    (Entity(True, 4, "ORG", "区司法局"), "True-4: offsets are not whole numbers (bool"),
+    (Entity(0, 4, "PERSON", "区司法局"), "0-4: unknown label 'PERSON' (labels: MEASURE,"),
+])
+def test_unusable_spans_are_one_line_each_with_doc_id_and_offsets(entity, problem):
+    problems = validate(doc([entity]), TEXT, sections=False, guidelines=False)
+    assert len(problems) == 1 and problems[0].startswith(f"d {problem}"), problems
+
+
+def test_duplicated_spans_are_named_as_such():
+    problems = validate(doc([ent("区司法局", "ORG"), ent("区司法局", "ORG")]), TEXT)
+    assert problems == ["d 0-4: duplicate of the ORG span 0-4: ⟦区司法局⟧落实《北京市优化营商环境"]
+
+
+def test_offsets_all_shifted_by_one_are_caught_with_a_hint():
+    good = [ent("区司法局", "ORG"), ent("“证照分离”改革", "MEASURE"), ent("319件", "INDICATOR")]
+    shifted = [Entity(e.start + 1, e.end + 1, e.label, e.text) for e in good]
+    problems = validate(doc(shifted), TEXT, sections=False, guidelines=False)
+    assert sum("differs from the report" in p for p in problems) == 3
+    assert problems[-1].startswith("d 1-")
+    assert problems[-1].endswith("offsets look shifted by +1: the recorded text of 3 span(s) "
+                                 "is found 1 character(s) earlier in the report")
+
+
+def test_sections_can_be_left_out_of_the_check():
+    assert validate(doc([ent("区司法局", "ORG")], sections=[]), TEXT, sections=False) == []
+    assert validate(doc([ent("区司法局", "ORG")], sections=[]), TEXT)  # they do not cover it

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -15,11 +14,18 @@ def _paths():
     return load_settings().paths if DEFAULT_CONFIG.exists() else Paths()
 
 
+class _Unreadable(Exception):
+    pass
+
+
 def _load(args):
     from fazhi.annotations.schema import read_jsonl
     from fazhi.corpus import load_texts
 
-    return read_jsonl(args.gold), load_texts(args.corpus)
+    try:
+        return read_jsonl(args.gold), load_texts(args.corpus)
+    except (OSError, ValueError) as err:
+        raise _Unreadable(str(err)) from None
 
 
 def cmd_validate(args) -> int:
@@ -136,15 +142,32 @@ def cmd_export_doccano(args) -> int:
 
 
 def cmd_import_doccano(args) -> int:
-    from fazhi.annotations.doccano import read_doccano
+    """doccano JSONL or a Label Studio JSON export into the gold: every record is checked
+    (text against the corpus, spans with the validator); any problem is a line, and then
+    nothing is written."""
+    from fazhi.annotations.doccano import check_records, load_records
     from fazhi.corpus import load_texts
 
     try:
-        docs = read_doccano(args.file, load_texts(args.corpus))
-    except (ValueError, KeyError, json.JSONDecodeError) as err:
-        print(f"{args.file}: {err}", file=sys.stderr)
+        records = load_records(args.file)
+    except (OSError, ValueError) as err:
+        print(f"{args.file}: {err}" if str(args.file) not in str(err) else err, file=sys.stderr)
         return 1
-    _replace_docs(args.gold, docs)
+    if not isinstance(records, list):
+        print(f"{args.file}: not doccano JSONL nor a Label Studio JSON array", file=sys.stderr)
+        return 1
+    docs, problems = check_records(records, load_texts(args.corpus))
+    for p in problems:
+        print(p, file=sys.stderr)
+    if problems:
+        print(f"{args.file}: {len(problems)} problem(s); nothing written to {args.gold}",
+              file=sys.stderr)
+        return 1
+    try:
+        _replace_docs(args.gold, docs)
+    except (OSError, ValueError) as err:  # the existing gold cannot be read or written
+        print(f"{err}; nothing written to {args.gold}", file=sys.stderr)
+        return 1
     print(f"{len(docs)} reports from {args.file} → {args.gold}")
     return 0
 
@@ -175,13 +198,8 @@ def cmd_agree(args) -> int:
 
 
 def cmd_unk(args) -> int:
-    from transformers import AutoTokenizer
-
-    from fazhi.corpus import load_texts
-    from fazhi.normalize import normalize
-
     tokenizer = args.tokenizer
-    if tokenizer is None:
+    if tokenizer is None:  # the [entities] base model, resolved as training resolves it
         try:
             from fazhi.settings import load_settings
             from training.base_model import resolve_base_model
@@ -195,7 +213,19 @@ def cmd_unk(args) -> int:
             print(f"fazhi corpus unk: no tokenizer ({err}); pass --tokenizer DIR",
                   file=sys.stderr)
             return 1
-    tok = AutoTokenizer.from_pretrained(tokenizer)
+    tokenizer = Path(tokenizer)
+    if not (tokenizer / "tokenizer_config.json").exists() and \
+            not (tokenizer / "tokenizer.json").exists():
+        print(f"{tokenizer}: no tokenizer there; `fazhi corpus unk` needs the pretrained "
+              "encoder of ../shared/models beside the checkout (or --tokenizer DIR)",
+              file=sys.stderr)
+        return 1
+    from transformers import AutoTokenizer
+
+    from fazhi.corpus import load_texts
+    from fazhi.normalize import normalize
+
+    tok = AutoTokenizer.from_pretrained(str(tokenizer), local_files_only=True)
     print(f"{'report':<22} {'tokens':>7} {'[UNK] before':>13} {'[UNK] after':>12}")
     tot = [0, 0, 0, 0]
     for doc_id, text in load_texts(args.corpus).items():
@@ -232,6 +262,7 @@ def cmd_eval(args) -> int:
     """Scores through `nlp.evaluate` (fazhi.evaluation.pipeline), so what is scored is what
     `fazhi tag` outputs; strict here is exact-span matching, partial counts overlaps."""
     from fazhi.annotations.schema import read_jsonl
+    from fazhi.annotations.validate import validate
     from fazhi.evaluation.entities import errors, partial_scores
     from fazhi.evaluation.pipeline import evaluate_reports
     from fazhi.io import InputError, read_report
@@ -248,6 +279,15 @@ def cmd_eval(args) -> int:
     gold = golds[0] if len(golds) == 1 else next((g for g in golds if g.doc_id == stem), None)
     if gold is None:
         print(f"{args.gold}: no record for {stem} (one record, or doc_id = file name)",
+              file=sys.stderr)
+        return 1
+    # The spans are checked before anything is scored: offsets, labels, overlaps and the
+    # recorded text against the report (sections and span-edge rules do not matter here).
+    problems = validate(gold, text, sections=False, guidelines=False)
+    if problems:
+        for p in problems:
+            print(p, file=sys.stderr)
+        print(f"{args.gold}: {len(problems)} problem(s) with {args.text}; nothing scored",
               file=sys.stderr)
         return 1
     try:
@@ -293,31 +333,137 @@ def cmd_subjects(args) -> int:
     return 0
 
 
+def positive_int(text: str) -> int:
+    """argparse type for counts and sizes: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def cmd_tag(args) -> int:
-    from fazhi.io import atomic_write_text
-    from fazhi.output import format_for, render
-    from fazhi.pipeline import load
-    from fazhi.tag import tag
+    """Tag reports, streaming each record to every output as its report finishes.
+
+    Exit codes: 0 all tagged; 1 a report or the model failed; 2 an output cannot be
+    written (checked before the model is loaded); 130 Ctrl-C (the outputs hold the reports
+    finished so far, whole, and `--resume` continues)."""
+    import shlex
+
+    import fazhi.pipeline
+    from fazhi.io import file_sha256
+    from fazhi.output import OutputError, format_for, open_output
+    from fazhi.tag import AutoThreads, find_reports, tag
 
     outs = args.out or [None]
-    formats = [format_for(out, args.format) for out in outs]
     try:
-        nlp = load(args.model, pkuseg_model=args.pkuseg_model)
-    except (OSError, ValueError) as err:
-        print(f"{args.model}: cannot load the pipeline ({err})", file=sys.stderr)
-        return 1
-    result = tag(args.paths, nlp, max_chars=args.max_chars, pattern=args.pattern,
-                 batch_size=args.batch_size)
-    print(result.summary(), file=sys.stderr)
-    if result.reports:
-        for out, fmt in zip(outs, formats):
-            text = render(result.reports, fmt)
-            if out is None:
-                sys.stdout.write(text)
+        formats = [format_for(out, args.format) for out in outs]
+    except OutputError as err:
+        print(err, file=sys.stderr)
+        return 2
+    if args.resume and not args.out:
+        print("--resume continues output files: name them with --out FILE", file=sys.stderr)
+        return 2
+    targets = [Path(out).absolute() for out in args.out or []]
+    twice = next((out for out, t in zip(args.out or [], targets) if targets.count(t) > 1), None)
+    if twice:
+        print(f"{twice}: given twice as --out", file=sys.stderr)
+        return 2
+
+    # With --resume, the sha256 of each input tells a report edited since its record was
+    # written (that record is dropped and the report tagged again).
+    inputs = ({str(p): file_sha256(p) for p in find_reports(args.paths, args.pattern)}
+              if args.resume else {})
+    outputs = []
+    try:
+        try:
+            jsonl = next((out for out, fmt in zip(outs, formats) if fmt == "jsonl"), None)
+            for out, fmt in zip(outs, formats):
+                outputs.append(open_output(out, fmt, args.resume, inputs,
+                                           records_from=jsonl if fmt == "html" else None))
+        except OutputError as err:
+            print(err, file=sys.stderr)
+            _discard(outputs)
+            return 2
+        for o in outputs:
+            if o.note:
+                print(o.note, file=sys.stderr)
+        try:
+            nlp = fazhi.pipeline.load(args.model, pkuseg_model=args.pkuseg_model)
+        except (OSError, ValueError) as err:
+            print(f"{args.model}: cannot load the pipeline ({err})", file=sys.stderr)
+            _discard(outputs)
+            return 1
+        if args.threads:
+            import torch
+
+            torch.set_num_threads(args.threads)
+            auto = None
+        else:
+            auto = AutoThreads()
+            auto.start()
+
+        def sink(rec: dict, text: str) -> None:
+            for o in outputs:
+                o.write(rec, text)
+
+        def done(file: str, sha: str) -> bool:
+            return all((file, sha) in o.done for o in outputs)
+
+        result = tag(args.paths, nlp, max_chars=args.max_chars, pattern=args.pattern,
+                     batch_size=args.batch_size, sink=sink,
+                     done=done if args.resume else None, threads=auto)
+    except KeyboardInterrupt:
+        _discard(outputs)
+        print("interrupted before any report was tagged; no output was changed",
+              file=sys.stderr)
+        return 130
+    except BaseException:
+        _discard(outputs)
+        raise
+
+    kept = max((o.kept for o in outputs), default=0)
+    finished = []
+    try:
+        for o in outputs:
+            if o.written or o.kept or o.dropped:
+                o.commit(final=not result.interrupted)
+                finished.append(o.name)
+                if not result.interrupted and o.target is not None:
+                    print(f"wrote {o.target} ({o.fmt})", file=sys.stderr)
             else:
-                atomic_write_text(out, text)
-                print(f"wrote {out} ({fmt})", file=sys.stderr)
-    return 1 if result.errors or not result.reports else 0
+                o.discard()
+    except KeyboardInterrupt:  # a second Ctrl-C while the outputs are being finished
+        _discard(outputs)
+        print(f"interrupted while finishing the outputs: {', '.join(finished) or 'none'} "
+              "finished, the others left as they were", file=sys.stderr)
+        return 130
+    except BaseException:
+        _discard(outputs)
+        raise
+    if result.interrupted:
+        argv = list(args.argv)
+        names = ", ".join(o.name for o in outputs)
+        already = f" ({kept} were there before)" if kept else ""
+        if args.out:
+            how = "resume with: " + shlex.join(
+                ["fazhi", *argv, *([] if "--resume" in argv else ["--resume"])])
+        else:
+            how = "stdout cannot be resumed: write to --out FILE, then add --resume"
+        print(f"interrupted: {result.written} report(s) written whole to {names}"
+              f"{already}; {how}", file=sys.stderr)
+        return 130
+    threads = (f"{args.threads}" if args.threads else
+               "-".join(map(str, sorted({min(auto.used), max(auto.used)}))) + " (auto)")
+    print(f"{result.summary()}; torch threads: {threads}", file=sys.stderr)
+    return 1 if result.errors or not (result.written or result.skipped) else 0
+
+
+def _discard(outputs) -> None:
+    for o in outputs:
+        o.discard()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -375,15 +521,22 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("tag", help="tag reports: sections and entities with their values")
     sp.add_argument("paths", nargs="+", metavar="PATH", help="report files or folders of them")
     sp.add_argument("--out", action="append", metavar="FILE",
-                    help="output file, written atomically; repeat for several formats "
-                         "(default: JSONL on stdout)")
+                    help="output file (.jsonl, .csv, .html), streamed to a temporary file "
+                         "and renamed at the end; repeat for several formats (default: "
+                         "JSONL on stdout)")
     sp.add_argument("--format", choices=FORMATS,
                     help="output format (default: from --out's suffix, else jsonl)")
     sp.add_argument("--model", default=paths.model, help="a saved fazhi pipeline")
     sp.add_argument("--pattern", default="*.txt", help="which files in a folder are reports")
-    sp.add_argument("--max-chars", type=int, default=MAX_CHARS,
+    sp.add_argument("--max-chars", type=positive_int, default=MAX_CHARS,
                     help="longest report accepted, in characters")
-    sp.add_argument("--batch-size", type=int, default=8, help="reports per batch")
+    sp.add_argument("--batch-size", type=positive_int, default=8, help="reports per batch")
+    sp.add_argument("--threads", type=positive_int, metavar="N",
+                    help="torch threads (default: the cores other processes leave free, "
+                         "measured at the start and every 5 s; see README)")
+    sp.add_argument("--resume", action="store_true",
+                    help="keep the reports already in the --out files (same file and "
+                         "sha256), tag the others and append them")
     sp.add_argument("--pkuseg-model", metavar="DIR",
                     help="segment words with this local spacy-pkuseg model instead of "
                          "characters")
@@ -405,8 +558,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    args.argv = argv
+    try:
+        return args.func(args)
+    except _Unreadable as err:  # the gold or the corpus index
+        print(err, file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

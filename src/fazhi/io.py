@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import signal
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 log = logging.getLogger("fazhi")
@@ -54,21 +57,69 @@ def decode_report(data: bytes, name: str) -> tuple[str, str]:
         return text, "gb18030"
 
 
-def read_report(path: str | Path) -> tuple[str, str]:
-    """Read a report file; returns (text, encoding) or raises InputError."""
+def read_bytes(path: str | Path) -> bytes:
+    """A file's bytes, or InputError naming it."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file")
     if path.is_dir():
         raise InputError(f"{path}: is a directory")
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as err:
         raise InputError(f"{path}: cannot read ({err.strerror})") from None
+
+
+def read_report(path: str | Path) -> tuple[str, str]:
+    """Read a report file; returns (text, encoding) or raises InputError."""
+    text, encoding, _ = read_report_hashed(path)
+    return text, encoding
+
+
+def read_report_hashed(path: str | Path) -> tuple[str, str, str]:
+    """Read a report file; returns (text, encoding, sha256 of its bytes) or raises InputError."""
+    data = read_bytes(path)
     text, encoding = decode_report(data, str(path))
     if encoding != "utf-8":
         log.warning("%s: not UTF-8; decoded as %s", path, encoding.upper())
-    return text, encoding
+    return text, encoding, hashlib.sha256(data).hexdigest()
+
+
+def file_sha256(path: str | Path) -> str | None:
+    """sha256 of a file's bytes, read in chunks; None when it cannot be read."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+@contextmanager
+def deferred_interrupt():
+    """Ctrl-C inside the block takes effect at its end, so that what the block writes is
+    written whole. Outside the main thread (where signals cannot be handled) a no-op."""
+    caught = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda *_: caught.append(True))
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler if previous is None else previous)
+    if caught:
+        raise KeyboardInterrupt
+
+
+def ordinary_permissions(path: str | Path) -> None:
+    """mkstemp creates 0600; a finished output gets the usual permissions."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
@@ -79,10 +130,7 @@ def atomic_write_text(path: str | Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
-        # mkstemp creates 0600; the finished file gets the usual permissions.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        ordinary_permissions(tmp)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -33,6 +33,13 @@ DEFAULT_BOILERPLATE = (
     r"^打印本页$", r"^关闭窗口$", r"^【(?:打印|关闭)】", r"^字号[:：]?\s*[大中小]",
 )
 
+# Line ends and invisible characters, handled before every other step: a lone carriage
+# return (old Mac line ends) becomes a line feed, so that a CR-only report has lines as a
+# CRLF or LF one does (the offsets stay one to one); zero-width space, non-joiner, joiner,
+# word joiner (U+2060) and the byte-order mark carry nothing and are removed, whatever the
+# configured equivalents.
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+_LINE_ENDS_AND_INVISIBLES = re.compile(f"\r(?!\n)|[{ZERO_WIDTH}]")
 
 @dataclass
 class NormalizerConfig:
@@ -82,10 +89,28 @@ class Normalized:
 
         None when every original character in the span was removed (a page marker, say).
         """
+        if self._monotonic:
+            # Origins run in reading order (every step so far keeps them so): the characters
+            # starting inside the span are one run, and those of them that also end inside
+            # it are the run's beginning. Two bisections instead of a walk over the span,
+            # which sections.ocr_breaks asks for across whole reports.
+            lo = bisect.bisect_left(self.starts, start)
+            hi = bisect.bisect_left(self.starts, end, lo)
+            last = bisect.bisect_right(self.ends, end, lo, hi)
+            return (lo, last) if last > lo else None
+        order, ends = self._order, self.ends
         lo = bisect.bisect_left(self._sorted_starts, start)
         hi = bisect.bisect_left(self._sorted_starts, end)
-        idx = [self._order[k] for k in range(lo, hi) if self.ends[self._order[k]] <= end]
+        idx = [order[k] for k in range(lo, hi) if ends[order[k]] <= end]
         return (min(idx), max(idx) + 1) if idx else None
+
+    @property
+    def _monotonic(self) -> bool:
+        if not hasattr(self, "_cached_monotonic"):
+            s, e = self.starts, self.ends
+            self._cached_monotonic = all(s[i] <= s[i + 1] and e[i] <= e[i + 1]
+                                         for i in range(len(s) - 1))
+        return self._cached_monotonic
 
     @property
     def _order(self) -> list[int]:
@@ -138,6 +163,12 @@ def _apply(state: Normalized, edits: list[Edit]) -> Normalized:
 
 
 # --- steps -------------------------------------------------------------------------------
+
+def line_ends_and_invisibles(text: str) -> list[Edit]:
+    return [(m.start(), m.end(), "\n", "") if m.group() == "\r" else
+            (m.start(), m.end(), "", "zero-width")
+            for m in _LINE_ENDS_AND_INVISIBLES.finditer(text)]
+
 
 def fold_width(text: str) -> list[Edit]:
     """Full-width ASCII (U+FF01–FF5E) and the ideographic space to their half-width forms."""
@@ -272,6 +303,7 @@ class Normalizer:
     def __call__(self, text: str) -> Normalized:
         cfg = self.config
         state = Normalized(text, text, list(range(len(text))), list(range(1, len(text) + 1)))
+        state = _apply(state, line_ends_and_invisibles(state.text))
         if cfg.fold_width:
             state = _apply(state, fold_width(state.text))
         if cfg.to_simplified == "always" or (

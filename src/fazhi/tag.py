@@ -1,18 +1,20 @@
 """Tagging reports from disk: find the files, read each one safely, run the pipeline over
-all of them in batches, and turn each Doc into a plain record (see `record`).
+all of them in batches, and turn each Doc into a plain record (see `record`) that is handed
+to a sink (the output writers) as soon as its report is done, so nothing accumulates.
 
 A bad input file costs one line naming it and its problem; the other files are still tagged.
 """
 
 from __future__ import annotations
 
+import bisect
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fazhi.io import InputError, read_report
+from fazhi.io import InputError, deferred_interrupt, read_report_hashed
 from fazhi.normalize import is_traditional
 
 # spaCy's own default nlp.max_length. A report runs to tens of thousands of characters; a
@@ -27,23 +29,36 @@ class Report:
     path: Path
     text: str
     encoding: str
+    sha256: str = ""
 
 
 @dataclass
 class TagResult:
-    reports: list[tuple[dict, str]] = field(default_factory=list)  # (record, original text)
+    """Counts only: the records themselves go to the sink as each report finishes."""
+
+    written: int = 0  # reports tagged and handed to the sink in this run
+    skipped: int = 0  # reports already in the outputs (--resume)
+    chars: int = 0
+    sections: int = 0
+    labels: Counter = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    interrupted: bool = False  # Ctrl-C: the counts are those of the reports written whole
+
+    def add(self, rec: dict) -> None:
+        self.written += 1
+        self.chars += rec["chars"]
+        self.sections += len(rec["sections"])
+        self.labels.update(e["label"] for e in rec["entities"])
 
     def summary(self) -> str:
-        labels = Counter(e["label"] for rec, _ in self.reports for e in rec["entities"])
-        chars = sum(rec["chars"] for rec, _ in self.reports)
-        n_sec = sum(len(rec["sections"]) for rec, _ in self.reports)
-        rate = f", {chars / self.seconds:,.0f} chars/s" if chars else ""
-        per_label = ", ".join(f"{lab} {n}" for lab, n in sorted(labels.items()))
-        return (f"tagged {len(self.reports)} report(s), {chars:,} characters in "
-                f"{self.seconds:.1f} s{rate}; {len(self.errors)} failed\n"
-                f"entities: {sum(labels.values())} ({per_label or 'none'}); sections: {n_sec}")
+        rate = f", {self.chars / self.seconds:,.0f} chars/s" if self.chars else ""
+        per_label = ", ".join(f"{lab} {n}" for lab, n in sorted(self.labels.items()))
+        skipped = f"; {self.skipped} already in the output" if self.skipped else ""
+        return (f"tagged {self.written} report(s), {self.chars:,} characters in "
+                f"{self.seconds:.1f} s{rate}; {len(self.errors)} failed{skipped}\n"
+                f"entities: {sum(self.labels.values())} ({per_label or 'none'}); "
+                f"sections: {self.sections}")
 
 
 def find_reports(paths: Iterable[str | Path], pattern: str = "*.txt",
@@ -76,13 +91,13 @@ def read(path: Path, max_chars: int = MAX_CHARS) -> Report:
     if size > max_chars * _MAX_BYTES_PER_CHAR:
         raise InputError(f"{path}: {_size(size)} is too large for one report "
                          f"(limit {max_chars:,} characters; split it or raise --max-chars)")
-    text, encoding = read_report(path)
+    text, encoding, sha256 = read_report_hashed(path)
     if len(text) > max_chars:
         raise InputError(f"{path}: {len(text):,} characters is too long for one report "
                          f"(limit {max_chars:,}; split it or raise --max-chars)")
     if not text.strip():
         raise InputError(f"{path}: only whitespace, no text")
-    return Report(path, text, encoding)
+    return Report(path, text, encoding, sha256)
 
 
 def _size(n: int) -> str:
@@ -90,9 +105,15 @@ def _size(n: int) -> str:
 
 
 def record(doc, report: Report) -> dict:
-    """A JSON-ready record of a tagged report; every offset is into the file's text."""
+    """A JSON-ready record of a tagged report; every offset is into the file's text.
+
+    Section and sentence of each entity come from one sorted list of section starts and one
+    of sentence starts per report, looked up by bisection: `ent._.section` rebuilds the list
+    for every entity and `ent.sent` walks the tokens back and forth, which made this step
+    quadratic in the report's length (104 of 160 s for a 1M-character report)."""
     sections = list(doc.spans.get("sections", []))
-    index = {(s.start_char, s.end_char): i for i, s in enumerate(sections)}
+    section_starts = [s.start_char for s in sections]
+    sentence_of = _sentence_lookup(doc)
     text = report.text
 
     def heading(span):
@@ -102,11 +123,17 @@ def record(doc, report: Report) -> dict:
         return {"start": a, "end": b, "text": text[a:b]}
 
     def section_of(ent):
-        sec = ent._.section
-        return None if sec is None else index[(sec.start_char, sec.end_char)]
+        # The section containing the entity's first character (fazhi.pipeline.extensions).
+        i = bisect.bisect_right(section_starts, ent.start_char) - 1
+        return i if i >= 0 and ent.start_char < sections[i].end_char else None
+
+    def sentence(ent):
+        a, b = sentence_of(ent)
+        return {"start": a, "end": b}
 
     return {
         "file": str(report.path),
+        "sha256": report.sha256,
         "doc_id": report.path.stem,
         "encoding": report.encoding,
         "script": "traditional" if is_traditional(text) else "simplified",
@@ -119,16 +146,140 @@ def record(doc, report: Report) -> dict:
         "entities": [
             {"start": e.start_char, "end": e.end_char, "label": e.label_, "text": e.text,
              "normalized": e._.normalized, "value": e._.value, "section": section_of(e),
-             "sentence": {"start": e.sent.start_char, "end": e.sent.end_char}}
+             "sentence": sentence(e)}
             for e in doc.ents
         ],
     }
 
 
+def _sentence_lookup(doc) -> Callable:
+    """A function giving the character span of the sentence an entity starts in, as
+    `ent.sent` does: from the last sentence start at or before its first token to the next
+    one after it."""
+    if not len(doc) or not doc.has_annotation("SENT_START"):
+        return lambda ent: (ent.sent.start_char, ent.sent.end_char)  # spaCy's own error
+    from spacy.attrs import IDX, LENGTH, SENT_START
+
+    arr = doc.to_array([SENT_START, IDX, LENGTH])
+    starts = [int(i) for i in (arr[:, 0] == 1).nonzero()[0]]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)  # ent.sent stops at the first token
+    idx, length = arr[:, 1].tolist(), arr[:, 2].tolist()
+    n = len(doc)
+
+    def lookup(ent) -> tuple[int, int]:
+        k = bisect.bisect_right(starts, ent.start) - 1
+        end = starts[k + 1] if k + 1 < len(starts) else n
+        return idx[starts[k]], idx[end - 1] + length[end - 1]
+
+    return lookup
+
+
+class AutoThreads:
+    """Torch threads that follow the cores other processes leave free (the default when
+    --threads is not given).
+
+    Measured on the project's machine (2 cores, benchmarks/README.md): alone, 2 threads tag
+    about 1.6 times as fast as 1; with another process holding a core, 2 threads collapse
+    (OpenMP's threads wait for the one that is not scheduled) to about half the speed of 1.
+    So the count is the cores available to this process minus those other processes keep
+    busy: measured from /proc/stat over a short sample at the start, then again every
+    `interval` seconds between reports from what the cores did minus what this process
+    used. Without /proc/stat, torch's own default (one thread per core)."""
+
+    def __init__(self, interval: float = 5.0):
+        import os
+
+        import torch
+
+        self.cores = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                      else os.cpu_count() or 1)
+        self.cpus = (sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                     else None)
+        self.interval = interval
+        self.threads = torch.get_num_threads()
+        self.used: set[int] = set()
+        self.last = None
+
+    def start(self, sample: float = 0.3) -> int:
+        """Measure for `sample` seconds, set the thread count, return it."""
+        first = self._sample()
+        time.sleep(sample)
+        self.last = self._sample()
+        if first and self.last:
+            self._set(self.choose(self.free_cores(first, self.last)))
+        else:
+            self.used.add(self.threads)
+        return self.threads
+
+    def adjust(self) -> None:
+        """Between reports: measure again when `interval` seconds have passed."""
+        if self.last is None or time.perf_counter() - self.last[0] < self.interval:
+            return
+        now = self._sample()
+        if now:
+            self._set(self.choose(self.free_cores(self.last, now)))
+            self.last = now
+
+    def free_cores(self, before, after) -> float:
+        """Cores not used by other processes between two samples."""
+        wall = after[0] - before[0]
+        if wall <= 0:
+            return float(self.cores)
+        busy = (after[1] - before[1]) - (after[2] - before[2])  # all work minus ours
+        return self.cores - max(0.0, busy / wall)
+
+    def choose(self, free: float) -> int:
+        return max(1, min(self.cores, int(free + 0.25)))
+
+    def _set(self, n: int) -> None:
+        import torch
+
+        if n != torch.get_num_threads():
+            torch.set_num_threads(n)
+        self.threads = n
+        self.used.add(n)
+
+    def _sample(self):
+        """(monotonic seconds, busy CPU-seconds of our cores, CPU-seconds used by us)."""
+        import os
+        import resource
+
+        try:
+            with open("/proc/stat") as f:
+                lines = [line.split() for line in f if line.startswith("cpu")]
+        except OSError:
+            return None
+        tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        rows = [r for r in lines if r[0] != "cpu" and
+                (self.cpus is None or int(r[0][3:]) in self.cpus)] or \
+            [r for r in lines if r[0] == "cpu"]
+        # user nice system idle iowait irq softirq steal: busy is all but idle and iowait
+        busy = sum(sum(map(int, r[1:9])) - int(r[4]) - int(r[5]) for r in rows) / tick
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return time.perf_counter(), busy, usage.ru_utime + usage.ru_stime
+
+
+def default_threads() -> int:
+    """The torch threads `fazhi tag` starts with when --threads is not given."""
+    return AutoThreads().start()
+
+
+Sink = Callable[[dict, str], None]
+
+
 def tag(paths: Iterable[str | Path], nlp, max_chars: int = MAX_CHARS, pattern: str = "*.txt",
-        batch_size: int = 8, progress: bool | None = None) -> TagResult:
-    """Tag every report under `paths`. Each bad file's one-line message goes to stderr as it
-    is found and into the result's `errors`. `progress=None` shows the bar on a terminal."""
+        batch_size: int = 8, progress: bool | None = None, sink: Sink | None = None,
+        done: Callable[[str, str], bool] | None = None,
+        threads: AutoThreads | None = None) -> TagResult:
+    """Tag every report under `paths`, handing each record and the report's text to
+    `sink` as soon as the report is done. Reports for which `done(file, sha256)` is true
+    (already in the outputs) are read but not tagged. Each bad file's one-line message goes
+    to stderr as it is found and into the result's `errors`. `progress=None` shows the bar
+    on a terminal. `threads`: adjusted between reports (AutoThreads).
+
+    Ctrl-C stops the run between two reports: the record being written is finished
+    (`sink` and the counts are updated together), the result says `interrupted`."""
     import sys
 
     from tqdm import tqdm
@@ -150,12 +301,27 @@ def tag(paths: Iterable[str | Path], nlp, max_chars: int = MAX_CHARS, pattern: s
                 bar.write(str(err), file=sys.stderr)
                 bar.update()
                 continue
+            if done is not None and done(str(rep.path), rep.sha256):
+                result.skipped += 1
+                bar.update()
+                continue
             yield rep.text, rep
 
     start = time.perf_counter()
-    for doc, rep in nlp.pipe(good(), as_tuples=True, batch_size=batch_size):
-        result.reports.append((record(doc, rep), rep.text))
-        bar.update()
-    result.seconds = time.perf_counter() - start
-    bar.close()
+    try:
+        for doc, rep in nlp.pipe(good(), as_tuples=True, batch_size=batch_size):
+            rec = record(doc, rep)
+            del doc
+            with deferred_interrupt():
+                if sink is not None:
+                    sink(rec, rep.text)
+                result.add(rec)
+            bar.update()
+            if threads is not None:
+                threads.adjust()
+    except KeyboardInterrupt:
+        result.interrupted = True
+    finally:
+        result.seconds = time.perf_counter() - start
+        bar.close()
     return result

@@ -10,6 +10,6 @@ in `doc._.normalized` with its map back to the original, so every offset a user 
 to the original report.
 """
 
-from fazhi.pipeline.assemble import assemble, load
+from fazhi.pipeline.assemble import ModelError, assemble, load
 
-__all__ = ["assemble", "load"]
+__all__ = ["ModelError", "assemble", "load"]

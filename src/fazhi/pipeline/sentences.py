@@ -18,6 +18,11 @@ ENDS = SENTENCE_ENDS
 CLOSERS = frozenset("」』”’)）】")
 
 
+def _line_break(s: str) -> bool:
+    # LF, CRLF and a lone CR (old Mac line ends, which the normaliser reads as LF too).
+    return "\n" in s or "\r" in s
+
+
 @Language.component("fazhi_sentences")
 def set_sentences(doc: Doc) -> Doc:
     # Setting token.is_sent_start one token at a time rescans the Doc on every call.
@@ -26,14 +31,14 @@ def set_sentences(doc: Doc) -> Doc:
     for tok in doc:
         if tok.is_space:
             # Line breaks and blanks stay with the sentence before them.
-            if "\n" in tok.text:
+            if _line_break(tok.text):
                 pending = line_break = True
             continue
         if pending and not line_break and tok.text[0] in CLOSERS:
             continue  # a closing quote after the stop ends its sentence
         if pending:
             starts[tok.i] = 1
-        line_break = "\n" in tok.whitespace_
+        line_break = _line_break(tok.whitespace_)
         pending = tok.text[-1] in ENDS or line_break
     if len(doc):
         starts[0] = 1
