@@ -3,9 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 # torch's CPU build. On PyPI, torch==2.13.0 for Linux is the CUDA build (gigabytes of
 # wheels); PyTorch's own CPU index has the CPU one. A machine with a local wheel folder in
-# PIP_FIND_LINKS (as the project's machines have) takes the wheel from there instead, and
+# PIP_FIND_LINKS or pip's find-links setting (as the project's machines have) takes the wheel
+# from there instead, and
 # `make TORCH_INDEX=` installs whatever the configured indexes give.
-TORCH_INDEX ?= $(if $(PIP_FIND_LINKS),,https://download.pytorch.org/whl/cpu)
+LOCAL_WHEELS := $(or $(PIP_FIND_LINKS),$(shell $(PYTHON) -m pip config get global.find-links 2>/dev/null))
+TORCH_INDEX ?= $(if $(LOCAL_WHEELS),,https://download.pytorch.org/whl/cpu)
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 

@@ -103,7 +103,8 @@ def test_pickled_weights_in_the_model_folder_are_refused(tmp_path, marker):
     ("ner/model.safetensors", lambda b: b[:len(b) // 2], "truncated or damaged safetensors"),
     ("ner/model.safetensors", lambda b: b[:5], "truncated or not a safetensors file"),
     ("ner/rule_features.safetensors", lambda b: b"\x00" * len(b), "not a valid safetensors"),
-    ("sections/config.json", lambda b: b[:-10], "not valid JSON"),
+    ("sections/topic.json", lambda b: b[:-10], "not valid JSON"),
+    ("sections/topic.safetensors", lambda b: b[:len(b) // 2], "truncated or damaged safetensors"),
     ("ner/tokenizer.json", lambda b: b[:1000], "not valid JSON"),
 ])
 def test_a_damaged_model_file_is_one_line_naming_it(capsys, tmp_path, part, damage, message):
