@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 
 # The main job: the example reports in corpus/ tagged with the shipped model, no training.
 tag: $(STAMP)
-	$(BIN)/fazhi tag corpus --out output/reports.jsonl --out output/entities.csv \
+	$(BIN)/fazhi tag $(wildcard corpus/*.txt) --out output/reports.jsonl --out output/entities.csv \
 		--out output/reports.html
 
 install: $(STAMP)
