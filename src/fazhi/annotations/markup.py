@@ -27,8 +27,7 @@ _TOKEN = re.compile(
     r"\\(?P<esc>[\[\]{}\\])"
     r"|\[(?P<label>[A-Z_]+) "
     r"|(?P<close>\])"
-    r"|\{(?P<hopen>H)\}|\{(?P<hclose>/H)\}"
-    r"|\{(?P<sopen>S)\}|\{(?P<sclose>/S)\}"
+    r"|\{(?P<mopen>[HS])\}|\{/(?P<mclose>[HS])\}"
     r"|\{(?P<part>[A-Z_]+) (?P<topic>[A-Z_]+)\}"
 )
 
@@ -76,9 +75,9 @@ def parse(marked: str, doc_id: str = "", original: str | None = None,
     sections: list[tuple[int, str, str]] = []
     headings: list[tuple[int, int]] = []
     subjects: list[tuple[int, int]] = []
-    open_subject: int | None = None
+    marked_spans = {"H": headings, "S": subjects}
+    marks: dict[str, int] = {}  # open {H} / {S}: where it opened
     open_ent: tuple[int, str] | None = None
-    open_head: int | None = None
     pos = 0
     n = 0  # characters of plain text so far
 
@@ -105,24 +104,14 @@ def parse(marked: str, doc_id: str = "", original: str | None = None,
             start, label = open_ent
             entities.append(Entity(offset + start, offset + n, label, "".join(plain)[start:n]))
             open_ent = None
-        elif m.group("hopen"):
-            if open_head is not None:
-                raise MarkupError(f"heading opened twice at {where()}")
-            open_head = n
-        elif m.group("hclose"):
-            if open_head is None:
-                raise MarkupError(f"{{/H}} without {{H}} at {where()}")
-            headings.append((offset + open_head, offset + n))
-            open_head = None
-        elif m.group("sopen"):
-            if open_subject is not None:
-                raise MarkupError(f"subject opened twice at {where()}")
-            open_subject = n
-        elif m.group("sclose"):
-            if open_subject is None:
-                raise MarkupError(f"{{/S}} without {{S}} at {where()}")
-            subjects.append((offset + open_subject, offset + n))
-            open_subject = None
+        elif kind := m.group("mopen"):  # {H} a heading, {S} an indicator's subject
+            if kind in marks:
+                raise MarkupError(f"{{{kind}}} opened twice at {where()}")
+            marks[kind] = n
+        elif kind := m.group("mclose"):
+            if kind not in marks:
+                raise MarkupError(f"{{/{kind}}} without {{{kind}}} at {where()}")
+            marked_spans[kind].append((offset + marks.pop(kind), offset + n))
         else:
             part, topic = m.group("part"), m.group("topic")
             if part not in PARTS or topic not in TOPICS:
@@ -132,7 +121,7 @@ def parse(marked: str, doc_id: str = "", original: str | None = None,
             sections.append((offset + n, part, topic))
         pos = m.end()
     plain.append(marked[pos:])
-    if open_ent or open_head is not None or open_subject is not None:
+    if open_ent or marks:
         raise MarkupError("markup ends inside an entity, heading or subject")
     text = "".join(plain)
     if original is not None:
