@@ -185,10 +185,10 @@ def test_cr_only_line_ends_become_line_feeds_one_to_one():
 def test_a_cr_only_report_is_tagged_as_its_lf_version(nlp, short_report):
     from pathlib import Path
 
-    from fazhi.tag import Report, record
+    from fazhi.tag import ReportFile, record
 
     lf, cr = (short_report.replace("\n", nl) for nl in ("\n", "\r"))
-    a, b = (record(nlp(t), Report(Path("r.txt"), t, "utf-8")) for t in (lf, cr))
+    a, b = (record(nlp(t), ReportFile(Path("r.txt"), t, "utf-8")) for t in (lf, cr))
     assert a == b and len(a["sections"]) > 2
 
 

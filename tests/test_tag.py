@@ -198,7 +198,7 @@ def test_tagging_the_corpus_gives_the_same_records_rows_and_page_as_before(
     from spacy import displacy
 
     from fazhi.output import COLORS, csv_rows, html_blocks
-    from fazhi.tag import Report, find_reports
+    from fazhi.tag import ReportFile, find_reports
 
     monkeypatch.chdir(ROOT)
     out = tmp_path / "out"
@@ -207,7 +207,7 @@ def test_tagging_the_corpus_gives_the_same_records_rows_and_page_as_before(
     assert code == 0, err
     files = find_reports(["corpus"])
     texts = [f.read_text(encoding="utf-8") for f in files]
-    before = [record_before(doc, Report(f, t, "utf-8"))
+    before = [record_before(doc, ReportFile(f, t, "utf-8"))
               for doc, f, t in zip(nlp.pipe(texts), files, texts)]
 
     after = [json.loads(line) for line in (out / "r.jsonl").read_text("utf-8").splitlines()]
@@ -447,10 +447,10 @@ def test_record_looks_sections_and_sentences_up_once_per_report(nlp, short_repor
 
     from spacy.tokens import Span
 
-    from fazhi.tag import Report, record
+    from fazhi.tag import ReportFile, record
 
     doc = nlp(short_report)
-    expected = record_before(doc, Report(Path("r.txt"), short_report, "utf-8"))
+    expected = record_before(doc, ReportFile(Path("r.txt"), short_report, "utf-8"))
 
     def per_entity(span):
         raise AssertionError("looked up per entity")
@@ -459,7 +459,7 @@ def test_record_looks_sections_and_sentences_up_once_per_report(nlp, short_repor
     getter = Span.get_extension("section")[2]
     Span.set_extension("section", getter=per_entity, force=True)
     try:
-        rec = record(doc, Report(Path("r.txt"), short_report, "utf-8", "x"))
+        rec = record(doc, ReportFile(Path("r.txt"), short_report, "utf-8", "x"))
     finally:
         Span.set_extension("section", getter=getter, force=True)
     assert rec.pop("sha256") == "x" and rec == expected and len(rec["entities"]) > 5

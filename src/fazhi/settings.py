@@ -146,3 +146,8 @@ def load_settings(path: str | Path | None = None) -> Settings:
         rules=from_table(RulesSettings, raw.get("rules", {}), "[rules]"),
         tables=raw,
     )
+
+
+def project_paths() -> Paths:
+    """[paths] of the project config in a checkout, else their defaults."""
+    return load_settings().paths if DEFAULT_CONFIG.exists() else Paths()

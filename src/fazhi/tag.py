@@ -25,7 +25,7 @@ _MAX_BYTES_PER_CHAR = 4
 
 
 @dataclass
-class Report:
+class ReportFile:
     path: Path
     text: str
     encoding: str
@@ -82,7 +82,7 @@ def find_reports(paths: Iterable[str | Path], pattern: str = "*.txt",
     return files
 
 
-def read(path: Path, max_chars: int = MAX_CHARS) -> Report:
+def read(path: Path, max_chars: int = MAX_CHARS) -> ReportFile:
     """A report read and checked, or InputError with a one-line message."""
     try:
         size = path.stat().st_size
@@ -97,14 +97,14 @@ def read(path: Path, max_chars: int = MAX_CHARS) -> Report:
                          f"(limit {max_chars:,}; split it or raise --max-chars)")
     if not text.strip():
         raise InputError(f"{path}: only whitespace, no text")
-    return Report(path, text, encoding, sha256)
+    return ReportFile(path, text, encoding, sha256)
 
 
 def _size(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.1f} kB" if n >= 1e3 else f"{n} bytes"
 
 
-def record(doc, report: Report) -> dict:
+def record(doc, report: ReportFile) -> dict:
     """A JSON-ready record of a tagged report; every offset is into the file's text.
 
     Section and sentence of each entity come from one sorted list of section starts and one
@@ -292,7 +292,7 @@ def tag(paths: Iterable[str | Path], nlp, max_chars: int = MAX_CHARS, pattern: s
                disable=None if progress is None else not progress)
     nlp.max_length = max(nlp.max_length, max_chars)
 
-    def good() -> Iterator[tuple[str, Report]]:
+    def good() -> Iterator[tuple[str, ReportFile]]:
         for path in files:
             try:
                 rep = read(path, max_chars)
