@@ -35,17 +35,6 @@ class PlaceSwapper:
             self.pools[_kind(name)].append(name)
         self.rng = random.Random(seed)
 
-    def places(self, text: str) -> list[tuple[int, int]]:
-        out, i = [], 0
-        while i < len(text):
-            end = self.index.match(text, i)
-            if end > i:
-                out.append((i, end))
-                i = end
-            else:
-                i += 1
-        return out
-
     def __call__(self, example: GoldReport) -> GoldReport:
         """A copy of `example` with its places swapped; the copy's text is its own original."""
         import bisect
@@ -53,7 +42,7 @@ class PlaceSwapper:
         text, spans = example.text, example.entities
         edges = {k for s, e, _ in spans for k in (s, e)}
         # a place with an entity edge strictly inside it is left as it is
-        found = [(a, b) for a, b in self.places(text)
+        found = [(a, b) for a, b in self.index.names_in(text)
                  if not any(a < k < b for k in edges)]
         choice: dict[str, str] = {}
         for a, b in found:

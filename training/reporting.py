@@ -228,15 +228,19 @@ def previous_predictions(errors_path: Path, examples, system: str = "transformer
     the older all-in-one reports/entities.json."""
     data = json.loads(Path(errors_path).read_text(encoding="utf-8"))
     folds = data["systems"][system]["folds"] if "systems" in data else data[system]
-    out = {}
-    for ex in examples:
-        errs = folds[ex.doc_id]
-        errs = errs.get("errors", errs)
-        gold = {(e.start, e.end, e.label) for e in ex.gold.entities}
-        fn = {(r["start"], r["end"], r["label"]) for r in errs["false_negatives"]}
-        fp = {(r["start"], r["end"], r["label"]) for r in errs["false_positives"]}
-        out[ex.doc_id] = sorted((gold - fn) | fp)
-    return out
+    return {ex.doc_id: predicted_from_errors(ex, folds[ex.doc_id].get("errors",
+                                                                      folds[ex.doc_id]))
+            for ex in examples}
+
+
+def predicted_from_errors(example, errors: dict) -> list:
+    """The spans a system predicted on a held-out report: gold minus its false negatives plus
+    its false positives (`fazhi.evaluation.entities.errors`)."""
+    def spans(rows):
+        return {(r["start"], r["end"], r["label"]) for r in rows}
+
+    gold = {(e.start, e.end, e.label) for e in example.gold.entities}
+    return sorted((gold - spans(errors["false_negatives"])) | spans(errors["false_positives"]))
 
 
 def versus_previous(results: dict, examples, errors_path: Path, bootstrap) -> None:
@@ -249,12 +253,6 @@ def versus_previous(results: dict, examples, errors_path: Path, bootstrap) -> No
     golds = [[(e.start, e.end, e.label) for e in ex.gold.entities] for ex in examples]
     before = [old[ex.doc_id] for ex in examples]
     for r in results.values():
-        errs = {doc: f["errors"] for doc, f in r["folds"].items()}
-        now = [sorted(({(e.start, e.end, e.label) for e in ex.gold.entities}
-                       - {(x["start"], x["end"], x["label"])
-                          for x in errs[ex.doc_id]["false_negatives"]})
-                      | {(x["start"], x["end"], x["label"])
-                         for x in errs[ex.doc_id]["false_positives"]})
-               for ex in examples]
+        now = [predicted_from_errors(ex, r["folds"][ex.doc_id]["errors"]) for ex in examples]
         r["pooled"]["versus_previous"] = paired_bootstrap(texts, golds, now, before,
                                                           **bootstrap.__dict__)

@@ -92,12 +92,11 @@ def main(argv: list[str] | None = None) -> int:
                 or ex.doc_id.startswith(tuple(args.folds.split(",")))]
         results = entity_folds(examples, entity_systems(settings, base_path, systems),
                                settings.evaluation.bootstrap.__dict__, synthetic, held)
+    section_extra = synthetic if settings.training.sections_synthetic else []
     section_results = None
     if not args.no_sections and not args.final_only:
         t0 = time.perf_counter()
-        section_results = section_folds(
-            examples, section_systems(settings),
-            synthetic if settings.training.sections_synthetic else [])
+        section_results = section_folds(examples, section_systems(settings), section_extra)
         section_seconds = time.perf_counter() - t0
 
     if not args.no_final and "transformer" in systems:
@@ -122,8 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_final and not args.no_sections:
         from training.sections import train_section_tagger
 
-        section_data = synthetic if settings.training.sections_synthetic else []
-        train_section_tagger(examples + section_data, settings.table("sections")).to_disk(
+        train_section_tagger(examples + section_extra, settings.table("sections")).to_disk(
             model_out / "sections")
     if not args.no_final:
         from training.package import package

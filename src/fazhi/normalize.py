@@ -23,8 +23,8 @@ DEFAULT_EQUIVALENTS = {
     # Corner brackets are covered and keep the open/close distinction that quoted names need.
     "“": "「", "”": "」", "‘": "『", "’": "』",
     "—": "-", "–": "-", "―": "-", "…": "...",
-    # Zero-width characters carry nothing and would each cost the encoder a token.
-    "\u200b": "", "\u200c": "", "\u200d": "", "\ufeff": "",
+    # Zero-width characters need no entry: they are removed before any equivalent applies
+    # (ZERO_WIDTH below).
 }
 
 # Lines that belong to the hosting web site, not to the report.

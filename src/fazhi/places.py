@@ -144,6 +144,7 @@ def load_places() -> tuple[Place, ...]:
 _GENERIC = re.compile(r"^.{0,2}$|无县级区划|^国外$|^(?:新区|高新|开发区|工业园区?)(?:街道|镇)$")
 
 
+@lru_cache(maxsize=8)
 def place_names(levels: tuple[str, ...] = LEVELS) -> frozenset[str]:
     """Full names of the places at these levels, without those too generic to anchor on."""
     return frozenset(p.name for p in load_places()

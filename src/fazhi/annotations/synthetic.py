@@ -19,6 +19,7 @@ section coverage, size, metadata, subject links, and the leakage guard — no ru
 
 from __future__ import annotations
 
+import bisect
 import csv
 import json
 import re
@@ -29,6 +30,7 @@ from pathlib import Path
 from fazhi.annotations.markup import MarkupError, parse
 from fazhi.annotations.schema import DocAnnotation, write_jsonl
 from fazhi.annotations.validate import validate
+from fazhi.text import SENTENCE_ENDS
 
 MARKED_DIR = Path("annotations/synthetic")
 CORPUS_DIR = Path("corpus/synthetic")
@@ -45,7 +47,7 @@ SCRIPTS = ("simplified", "traditional")
 META_FIELDS = ("unit", "level", "province", "year", "script")
 INDEX_COLUMNS = ("doc_id", "unit", "unit_type", "year", "script", "file", "notes",
                  "province", "level", "origin")
-_SENTENCE_END = re.compile(r"[。！？；!?;\n]")
+_SENTENCE_END = re.compile("[" + re.escape("".join(sorted(SENTENCE_ENDS))) + "\n]")
 
 
 @dataclass
@@ -70,7 +72,7 @@ def link_subjects(doc_id: str, text: str, gold: DocAnnotation) -> tuple[list[dic
     bounds = [0] + [m.end() for m in _SENTENCE_END.finditer(text)] + [len(text) + 1]
 
     def sentence(pos: int) -> int:
-        return next(k for k in range(len(bounds) - 1) if bounds[k] <= pos < bounds[k + 1])
+        return bisect.bisect_right(bounds, pos) - 1
 
     chosen: dict[tuple[int, int], tuple[int, int]] = {}
     problems = []

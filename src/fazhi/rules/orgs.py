@@ -107,6 +107,15 @@ class PlaceIndex:
                 return i + len(name)
         return i
 
+    def names_in(self, text: str):
+        """(start, end) of the place names in `text`, left to right, not overlapping."""
+        i = 0
+        while i < len(text):
+            end = self.match(text, i)
+            if end > i:
+                yield i, end
+            i = max(end, i + 1)
+
     def anchors(self, text: str):
         """(start, end) of place names and of bare level characters, left to right and not
         overlapping; consecutive places make one anchor (浙江省杭州市桐庐县)."""
