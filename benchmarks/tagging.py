@@ -40,8 +40,8 @@ def encoder_batches(tagger, texts: list[str]) -> list[dict]:
 
     tok = tagger.tokenizer
     encs = [encode(t, tok) for t in texts]
-    feats = [rule_feature_ids(t, e, tagger.rules) if tagger.rules else [0] * len(e.input_ids)
-             for t, e in zip(texts, encs)]
+    feats = [rule_feature_ids(t, e, tagger.rules) if tagger.features is not None
+             else [0] * len(e.input_ids) for t, e in zip(texts, encs)]
     jobs = sorted(((k, s, e) for k, enc in enumerate(encs)
                    for s, e in windows(len(enc.input_ids), tagger.window, tagger.stride)),
                   key=lambda j: j[2] - j[1])

@@ -47,6 +47,10 @@ class EntityTrainConfig:
     max_steps: int | None = None  # for tests: stop after this many optimiser steps
     # Copies of each real report with its place names swapped (training/augment.py).
     place_augmentation: int = 0
+    # How the encoder's spans and the rules' spans are put together (fazhi.combine):
+    # "none" (the encoder alone), one of fazhi.combine.POLICIES for every label, or "choose":
+    # per label, the policy with the best F1 on the development tails.
+    combine: str = "none"
     threads: int = 2
 
     @classmethod
@@ -72,6 +76,23 @@ def set_seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def _dev_cut(labels: list[int], dev_fraction: float) -> int:
+    """The first piece of a report's development tail (its last `dev_fraction`)."""
+    n = len(labels)
+    cut = int(n * (1 - dev_fraction)) if dev_fraction else n
+    # Never cut inside an entity: move the cut to the next piece labelled O or B-.
+    while 0 < cut < n and BIO_LABELS[labels[cut]].startswith("I-"):
+        cut += 1
+    return cut
+
+
+def dev_tail_start(example: GoldReport, tokenizer, dev_fraction: float) -> int:
+    """The character where the report's development tail begins (len(text): none)."""
+    enc = encode(example.text, tokenizer)
+    cut = _dev_cut(piece_label_ids(example.text, enc.offsets, example.entities), dev_fraction)
+    return enc.offsets[cut][0] if cut < len(enc.offsets) else len(example.text)
+
+
 def _windows_of(example: GoldReport, tokenizer, size: int, stride: int, dev_fraction: float,
                 rule_spans=None, dev_rule_spans=None):
     """(train, dev) windows of one report: dev is the report's tail, never overlapping train.
@@ -86,10 +107,7 @@ def _windows_of(example: GoldReport, tokenizer, size: int, stride: int, dev_frac
     feats = {"train": feature_ids(rule_spans)}
     feats["dev"] = feats["train"] if dev_rule_spans is None else feature_ids(dev_rule_spans)
     n = len(enc.input_ids)
-    cut = int(n * (1 - dev_fraction)) if dev_fraction else n
-    # Never cut inside an entity: move the cut to the next piece labelled O or B-.
-    while 0 < cut < n and BIO_LABELS[labels[cut]].startswith("I-"):
-        cut += 1
+    cut = _dev_cut(labels, dev_fraction)
     out = {"train": [], "dev": []}
     for part, (lo, hi) in (("train", (0, cut)), ("dev", (cut, n))):
         for s, e in windows(hi - lo, size, stride) if hi > lo else []:
@@ -186,17 +204,19 @@ def _dev_f1(model, features, dev, pad_id: int, batch_size: int) -> float:
 
 
 def load_base(cfg: EntityTrainConfig, base_path: str):
+    import torch
     from transformers import AutoConfig, AutoModelForTokenClassification, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(base_path)
     kwargs = {"num_labels": len(BIO_LABELS), "id2label": dict(enumerate(BIO_LABELS)),
               "label2id": LABEL2ID}
+    # Shared encoders may be stored in float16 (e5-small-zh); training on a CPU needs float32.
     if cfg.pretrained:
         model = AutoModelForTokenClassification.from_pretrained(
-            base_path, ignore_mismatched_sizes=True, **kwargs)
+            base_path, ignore_mismatched_sizes=True, dtype=torch.float32, **kwargs)
     else:
         config = AutoConfig.from_pretrained(base_path, **kwargs)
-        model = AutoModelForTokenClassification.from_config(config)
+        model = AutoModelForTokenClassification.from_config(config, dtype=torch.float32)
     return model, tokenizer
 
 
@@ -219,6 +239,7 @@ def train_entity_tagger(examples: list[GoldReport], cfg: EntityTrainConfig, base
         from fazhi.rules import RuleTagger
 
         rules = RuleTagger(**(rules_settings or {})).fit(examples)
+    originals = examples
     if cfg.place_augmentation:
         examples = examples + augmented(examples, cfg)
     train, dev = build_datasets(examples, tokenizer, cfg, rules, rules_settings)
@@ -288,5 +309,55 @@ def train_entity_tagger(examples: list[GoldReport], cfg: EntityTrainConfig, base
             features.load_state_dict(best_state[1])
     # Prediction settings are the pipeline's ([pipeline]); the folds set them on the tagger.
     tagger = EntityTagger(model, tokenizer, rules=rules, features=features)
+    if cfg.combine != "none":
+        from fazhi.combine import POLICIES
+        from fazhi.labels import ENTITY_LABELS
+        from fazhi.rules import RuleTagger
+
+        tagger.rules = rules or RuleTagger(**(rules_settings or {})).fit(originals)
+        if cfg.combine == "choose":
+            tagger.policy, dev_choice = choose_on_dev_tails(tagger, originals, cfg,
+                                                            rules_settings)
+            history.append(dev_choice)
+        elif cfg.combine in POLICIES:
+            tagger.policy = {lab: cfg.combine for lab in ENTITY_LABELS}
+        else:
+            raise ValueError(f"[entities] combine: {cfg.combine!r} is not none, choose or one "
+                             f"of {', '.join(POLICIES)}")
     return TrainResult(tagger, history, time.perf_counter() - start,
                        sum(len(r["input_ids"]) for r in train))
+
+
+def choose_on_dev_tails(tagger: EntityTagger, examples: list[GoldReport],
+                        cfg: EntityTrainConfig, rules_settings: dict | None
+                        ) -> tuple[dict[str, str], dict]:
+    """The combination policy (fazhi.combine) with the best F1 on the development tails
+    of the training reports: text the encoder never took a gradient step on, tagged by
+    rules that never saw its report (`jackknife_rule_spans`)."""
+    from fazhi.combine import choose_policy, combine
+
+    starts = [dev_tail_start(ex, tagger.tokenizer, cfg.dev_fraction) for ex in examples]
+    keep = [i for i, s in enumerate(starts) if s < len(examples[i].text)]
+
+    def tail(spans, start):
+        return [(s - start, e - start, lab) for s, e, lab in spans if s >= start]
+
+    golds = [tail(examples[i].entities, starts[i]) for i in keep]
+    models = tagger.predict([examples[i].text[starts[i]:] for i in keep], with_rules=False)
+    rule_spans = jackknife_rule_spans(examples, rules_settings)
+    rules = [tail(rule_spans[i], starts[i]) for i in keep]
+    policy, f1 = choose_policy(golds, models, rules)
+
+    def f1_of(preds):
+        tp = sum(len(set(p) & set(g)) for p, g in zip(preds, golds))
+        total = sum(len(p) + len(g) for p, g in zip(preds, golds))
+        return round(2 * tp / total, 4) if total else 0.0
+
+    detail = {"dev_choice": policy, "dev_f1": {
+        "chosen": round(f1, 4), "model": f1_of(models), "rules": f1_of(rules),
+        "rules+model": f1_of([combine(m, r, {lab: "rules+model" for lab in policy})
+                              for m, r in zip(models, rules)])},
+        "dev_texts": len(keep)}
+    log.info("combination chosen on %d development tails: %s (%s)", len(keep), policy,
+             detail["dev_f1"])
+    return policy, detail

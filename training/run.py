@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         print(problem, file=sys.stderr)
         return 2
     from training.base_model import resolve_base_model
-    from training.folds import entity_folds, section_folds
+    from training.folds import RULES_BLANK, entity_folds, section_folds
     from training.reporting import write_entity_reports, write_section_reports
 
     ap = argparse.ArgumentParser(prog="python -m training.run", description=__doc__)
@@ -68,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--folds", default=None, metavar="IDS",
                     help="comma-separated prefixes of the held-out reports to run the entity "
                          "folds for (development; the pooled figures are then partial)")
+    ap.add_argument("--keep", action="store_true",
+                    help="store the held-out predictions of the systems run, other than the "
+                         "transformer, in [paths] kept_predictions: later runs score them "
+                         "without training them again")
     ap.add_argument("--previous", default=None, metavar="JSON",
                     help="an earlier run's reports/errors/entities.json: each system is also "
                          "compared with that run's transformer (paired bootstrap)")
@@ -116,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         if card is not None:
             write_model_card(model_out / "README.md", settings.table("entities"), card,
                              ent_cfg.base_model, final.history, card_sections, synthetic,
-                             settings.rules.national_places)
+                             settings.rules.national_places, final.tagger.policy)
         log.info("shipped model → %s", model_out)
     if not args.no_final and not args.no_sections:
         from training.sections import train_section_tagger
@@ -134,6 +138,14 @@ def main(argv: list[str] | None = None) -> int:
 
         versus_previous(results, examples, Path(args.previous), settings.evaluation.bootstrap)
     if results is not None:
+        from training import kept
+
+        kept_path = Path(paths.kept_predictions)
+        if args.keep:
+            kept.store(results, examples, [n for n in results if n not in ("transformer",
+                       RULES_BLANK)], kept_path,
+                       f"run {time.strftime('%Y-%m-%d')}, base model {ent_cfg.base_model}")
+        kept.add_kept(results, examples, kept_path, settings.evaluation.bootstrap.__dict__)
         write_entity_reports(results, timing, targets, reports)
         for name, r in results.items():
             print(f"{name:<12} pooled strict micro F1 {r['pooled']['strict']['micro']['f1']:.3f}")
