@@ -1,5 +1,7 @@
 """The encoder's and the rules' spans put together label by label (fazhi.combine)."""
 
+from itertools import pairwise
+
 from fazhi.combine import POLICIES, choose_policy, combine
 
 MODEL = [(0, 4, "ORG"), (10, 16, "MEASURE")]
@@ -26,7 +28,7 @@ def test_the_result_never_overlaps():
     for choice in POLICIES:
         spans = combine(MODEL, RULES, dict.fromkeys(("ORG", "MEASURE", "INDICATOR",
                                                       "REGULATION"), choice))
-        assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
+        assert all(a[1] <= b[0] for a, b in pairwise(spans))
 
 
 def test_the_policy_is_chosen_by_f1_on_development_texts():

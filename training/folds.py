@@ -60,39 +60,42 @@ def entity_folds(examples: list[GoldReport], systems: dict, bootstrap: dict | No
     for held in held_out or examples:
         train, counts = fold_training(held, examples, list(extra))
         log.info("held out %s: training on %s", held.doc_id, counts)
-        gold = [(e.start, e.end, e.label) for e in held.gold.entities]
-
-        def score(name, spans, seconds, detail=None):
-            pred = held.to_original(spans)
-            fold = evaluate([held.norm.original], [gold], [pred])
-            fold["seconds"] = round(seconds, 1)
-            fold["training_data"] = counts
-            if detail is not None:
-                fold["history"] = detail.history
-            fold["errors"] = errors(held.norm.original, gold, pred)
-            results.setdefault(name, {"folds": {}, "pooled": None})["folds"][held.doc_id] = fold
-            for bucket, value in zip(collected.setdefault(name, ([], [], [])),
-                                     (held.norm.original, gold, pred)):
-                bucket.append(value)
-            log.info("%s, held out %s: strict micro F1 %.3f (%.0f s)", name, held.doc_id,
-                     fold["strict"]["micro"]["f1"], fold["seconds"])
-
         for name, make in systems.items():
             t0 = time.perf_counter()
             predict, detail = make(train)
-            score(name, predict([held.text])[0], time.perf_counter() - t0, detail)
+            _score(results, collected, held, counts, name, predict([held.text])[0],
+                   time.perf_counter() - t0, detail)
             tagger = getattr(detail, "tagger", None)
             if name == "transformer" and tagger is not None and tagger.rules is not None:
                 # The same trained tagger with its rules switched off: what it learned itself.
                 t0 = time.perf_counter()
-                score(RULES_BLANK, tagger.predict([held.text], with_rules=False)[0],
-                      time.perf_counter() - t0)
+                _score(results, collected, held, counts, RULES_BLANK,
+                       tagger.predict([held.text], with_rules=False)[0], time.perf_counter() - t0)
     for name, (texts, golds, preds) in collected.items():
         results[name]["pooled"] = evaluate(texts, golds, preds)
         if "transformer" in collected and name != "transformer":
             results[name]["pooled"]["versus_transformer"] = paired_bootstrap(
                 texts, golds, collected["transformer"][2], preds, **(bootstrap or {}))
     return results
+
+
+def _score(results: dict, collected: dict, held: GoldReport, counts: dict, name: str,
+           spans: list, seconds: float, detail=None) -> None:
+    """Record one system's predictions on one held-out report."""
+    gold = [(e.start, e.end, e.label) for e in held.gold.entities]
+    pred = held.to_original(spans)
+    fold = evaluate([held.norm.original], [gold], [pred])
+    fold["seconds"] = round(seconds, 1)
+    fold["training_data"] = counts
+    if detail is not None:
+        fold["history"] = detail.history
+    fold["errors"] = errors(held.norm.original, gold, pred)
+    results.setdefault(name, {"folds": {}, "pooled": None})["folds"][held.doc_id] = fold
+    for bucket, value in zip(collected.setdefault(name, ([], [], [])),
+                             (held.norm.original, gold, pred)):
+        bucket.append(value)
+    log.info("%s, held out %s: strict micro F1 %.3f (%.0f s)", name, held.doc_id,
+             fold["strict"]["micro"]["f1"], fold["seconds"])
 
 
 def section_folds(examples: list[GoldReport], systems: dict, extra: list[GoldReport] = ()) -> dict:

