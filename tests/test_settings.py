@@ -24,3 +24,11 @@ def test_a_misspelt_setting_is_refused(tmp_path):
 def test_a_missing_config_says_where_it_looked(tmp_path):
     with pytest.raises(FileNotFoundError, match="no project config"):
         load_settings(tmp_path / "absent.toml")
+
+
+def test_a_variant_config_states_only_what_it_changes(tmp_path):
+    base = load_settings(ROOT / "configs" / "default.toml")
+    variant = load_settings(ROOT / "configs" / "e5-small.toml")
+    assert variant.table("entities")["base_model"] == "e5-small-zh"
+    assert variant.table("entities")["patience"] == base.table("entities")["patience"]
+    assert variant.paths == base.paths and variant.evaluation == base.evaluation

@@ -132,12 +132,30 @@ class Settings:
         return dict(self.tables.get(name, {}).get(sub, {}))
 
 
+def _with_base(path: Path) -> dict:
+    """The config at `path`; with `extends = "other.toml"` (beside it), the other config with
+    this one's tables laid over it key by key, so a variant states only what it changes."""
+    raw = load_toml(path)
+    base = raw.pop("extends", None)
+    if base is None:
+        return raw
+    return _overlay(_with_base(path.parent / base), raw)
+
+
+def _overlay(base: dict, top: dict) -> dict:
+    out = dict(base)
+    for key, value in top.items():
+        out[key] = _overlay(out[key], value) if isinstance(value, dict) and isinstance(
+            out.get(key), dict) else value
+    return out
+
+
 def load_settings(path: str | Path | None = None) -> Settings:
     path = Path(path) if path else DEFAULT_CONFIG
     if not path.exists():
         raise FileNotFoundError(f"{path}: no project config (run from the checkout, or set "
                                 "FAZHI_CONFIG)")
-    raw = load_toml(path)
+    raw = _with_base(path)
     evaluation = raw.get("evaluation", {})
     targets = evaluation.get("targets", {})
     return Settings(
