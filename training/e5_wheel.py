@@ -289,23 +289,18 @@ def bert_state_dict(model: E5Bin, kept: list[int]) -> dict[str, np.ndarray]:
     return state
 
 
-def bert_config(model: E5Bin, vocab_size: int):
+def bert_config(model: E5Bin, kept: list[int]):
     from transformers import BertConfig
 
+    new_id = {old: new for new, old in enumerate(kept)}
     return BertConfig(
-        vocab_size=vocab_size, hidden_size=model.hidden, num_hidden_layers=model.layers,
+        vocab_size=len(kept), hidden_size=model.hidden, num_hidden_layers=model.layers,
         num_attention_heads=model.heads, intermediate_size=model.intermediate,
         hidden_act="gelu",  # the erf GELU of the C engine
         max_position_embeddings=model.positions, type_vocab_size=model.token_types,
-        layer_norm_eps=model.layer_norm_eps, pad_token_id=vocab_index(model.pad),
-        bos_token_id=vocab_index(model.bos), eos_token_id=vocab_index(model.eos),
+        layer_norm_eps=model.layer_norm_eps, pad_token_id=new_id[model.pad],
+        bos_token_id=new_id[model.bos], eos_token_id=new_id[model.eos],
         architectures=["BertModel"])
-
-
-def vocab_index(i: int) -> int:
-    # The special pieces come first in the file and are all kept, so their ids do not move;
-    # a file where they did would need its own remapping here.
-    return i
 
 
 # --- the tokenizer -----------------------------------------------------------------------------
@@ -407,7 +402,7 @@ def convert_e5_bin(data: bytes, out_dir: str | Path, what: str = "e5-small-q4.bi
     model = read_e5_bin(data, what)
     kept = kept_piece_ids(model.pieces, model.scores, model.special_ids, pruning)
     state = {k: torch.from_numpy(v) for k, v in bert_state_dict(model, kept).items()}
-    bert = BertModel(bert_config(model, len(kept)), add_pooling_layer=False)
+    bert = BertModel(bert_config(model, kept), add_pooling_layer=False)
     expected = bert.state_dict()
     if state.keys() != expected.keys():
         raise BaseModelError(f"{what}: tensors do not fit BertModel: missing "
