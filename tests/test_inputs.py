@@ -227,24 +227,24 @@ BAD = {
     "archive.docx": (_zip_of_other_things, "a zip archive but not a Word document"),
     "menu.html": (lambda t: ("<html><body><nav><a href='/'>首页</a><a href='/a'>政务公开</a>"
                              "</nav><footer>版权所有</footer></body></html>").encode(),
-                  "no main text in this web page (only navigation, banners or footers "
-                  "were found)"),
+                  ("no main text in this web page (only navigation, banners or footers "
+                   "were found)")),
     "no-bom.txt": (lambda t: REPORT.encode("utf-16-le"),
-                   "looks like UTF-16 (little-endian) without a byte-order mark, which is "
-                   "refused because its byte order would be a guess; save it as UTF-8 (or as "
-                   "UTF-16 with a byte-order mark)"),
+                   ("looks like UTF-16 (little-endian) without a byte-order mark, which is "
+                    "refused because its byte order would be a guess; save it as UTF-8 (or as "
+                    "UTF-16 with a byte-order mark)")),
     "latin1.txt": (lambda t: "Rapport annuel, écrit en français.".encode("latin-1"),
                    "not valid UTF-8 (byte 16), GB18030 or Big5 text"),
     "text.pdf": (lambda t: REPORT.encode(), "named .pdf but is not a PDF (no %PDF- header)"),
-    "page.txt": (lambda t: html_page().encode(), "named .txt but is a web page (HTML); "
-                 "rename it .html"),
+    "page.txt": (lambda t: html_page().encode(), ("named .txt but is a web page (HTML); "
+                  "rename it .html")),
     "report.txt": (lambda t: write_pdf(t / "x.pdf").read_bytes(),
                    "named .txt but is a PDF file; rename it .pdf"),
     "pdf.docx": (lambda t: write_pdf(t / "x.pdf").read_bytes(),
                  "named .docx but is a PDF file; rename it .pdf"),
     "old.doc": (lambda t: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600),
-                "named .doc but is an Office 97-2003 file (.doc, .xls); save it as .docx or "
-                "PDF"),
+                ("named .doc but is an Office 97-2003 file (.doc, .xls); save it as .docx or "
+                 "PDF")),
     "utf16-bom-broken.txt": (lambda t: b"\xff\xfe" + REPORT.encode("utf-16-le")[:-1],
                              "starts with a UTF-16 byte-order mark but is not valid UTF-16"),
 }
