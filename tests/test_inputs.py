@@ -69,10 +69,11 @@ FONT = "STSong-Light"
 
 
 def write_pdf(path, paragraphs=PARAGRAPHS, *, lines_per_page=7, header="某市人民政府办公室",
-              encrypt=None, text=True):
+              encrypt=None, text=True, pictures=0):
     """Typeset as a Chinese report is: paragraphs indented by two characters, lines filled to
     the right margin, a running header and a page number on every page. Seven lines a page
-    breaks paragraphs across pages."""
+    breaks paragraphs across pages. `pictures`: pages that are only an image, as a
+    scanned page is, added at the end."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
@@ -104,6 +105,12 @@ def write_pdf(path, paragraphs=PARAGRAPHS, *, lines_per_page=7, header="某市�
             pdf.setFillGray(0.3)
             for k in range(len(page)):
                 pdf.rect(left, top - 20 * k, width, 10, fill=1, stroke=0)
+        pdf.showPage()
+    for _ in range(pictures):
+        from PIL import Image
+        from reportlab.lib.utils import ImageReader
+
+        pdf.drawImage(ImageReader(Image.new("L", (60, 80), 128)), left, 300, width, 480)
         pdf.showPage()
     pdf.save()
     return path
@@ -145,6 +152,12 @@ def test_a_pdf_paragraph_broken_across_pages_is_one_line(tmp_path):
     two_lines_a_page = extract(p := write_pdf(tmp_path / "b.pdf", lines_per_page=2),
                                p.read_bytes())
     assert one_page.text == two_lines_a_page.text == REPORT
+
+
+def test_a_pdf_with_a_scanned_page_says_which_page_lost_its_text(tmp_path, caplog):
+    path = write_pdf(tmp_path / "report.pdf", lines_per_page=50, header=None, pictures=1)
+    assert extract(path, path.read_bytes()).text == REPORT
+    assert "page(s) 2 are pictures without a text layer (scanned?)" in caplog.text
 
 
 def test_each_format_gives_the_entities_of_the_same_text_as_txt(tmp_path, nlp):

@@ -36,12 +36,15 @@ BOMS = (
 LEGACY = ("gb18030", "cp950")
 RECORDED_NAME = {"cp950": "big5"}
 # A legacy decoding is kept when at least this share of its non-ASCII characters are CJK
-# ideographs or CJK/full-width punctuation; the rest may be symbols such as ①, ℃ or ※.
+# ideographs, CJK/full-width punctuation or the symbols Chinese text uses; random bytes
+# decoded as GB18030 are mostly other scripts.
 MIN_CJK_SHARE = 0.8
 
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
-_CJKISH = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
-                     "\u2000-\u206f\u00b7]")
+_CJKISH = re.compile(
+    "[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"  # CJK
+    "\ufe30-\ufe4f\u3200-\u33ff"  # vertical and enclosed forms: ︵ ㈠
+    "\u00a0-\u00ff\u2000-\u206f\u2100-\u2bff]")  # symbols Chinese text uses: × ° — ① ℃ ■ ★
 
 
 def decode(data: bytes, name: str, declared: str | None = None) -> tuple[str, str]:

@@ -19,7 +19,7 @@ import io
 import re
 import statistics
 
-from fazhi.io import InputError
+from fazhi.io import InputError, log
 from fazhi.text import CJK
 
 # Fewer characters than this in the whole text layer: a scan (a stamp or a page number may
@@ -53,10 +53,14 @@ def _page_lines(data: bytes, name: str) -> list[list[dict]]:
 
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
-            return [[{**line, "text": _SPREAD.sub("", line["text"])}
-                     for line in page.extract_text_lines(strip=True, return_chars=False)
-                     if line["text"].strip()]
-                    for page in pdf.pages]
+            pages, pictures = [], []
+            for number, page in enumerate(pdf.pages, 1):
+                lines = [{**line, "text": _SPREAD.sub("", line["text"])}
+                         for line in page.extract_text_lines(strip=True, return_chars=False)
+                         if line["text"].strip()]
+                if not lines and page.images:
+                    pictures.append(number)
+                pages.append(lines)
     except PDFPasswordIncorrect:
         raise InputError(f"{name}: an encrypted PDF that needs a password") from None
     except Exception as err:
@@ -65,6 +69,10 @@ def _page_lines(data: bytes, name: str) -> list[list[dict]]:
                 "PDFPasswordIncorrect" in repr(err):
             raise InputError(f"{name}: an encrypted PDF that needs a password") from err
         raise InputError(f"{name}: damaged PDF ({type(err).__name__})") from err
+    if pictures and len(pictures) < len(pages):
+        log.warning("%s: page(s) %s are pictures without a text layer (scanned?); their text "
+                    "is missing", name, ", ".join(map(str, pictures)))
+    return pages
 
 
 def _key(text: str) -> str:
