@@ -226,13 +226,8 @@ class EntityTagger:
         from transformers import AutoModelForTokenClassification, AutoTokenizer
 
         path = Path(path)
-        # A saved tagger is a folder: without local_files_only a missing one is taken for a
-        # hub id, and transformers retries the network for half a minute before failing.
-        if not (path / "config.json").is_file():
-            raise FileNotFoundError(f"{path}: no saved entity tagger here (no config.json)")
-        self.model = AutoModelForTokenClassification.from_pretrained(
-            path, local_files_only=True).eval()
-        self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        self.model = AutoModelForTokenClassification.from_pretrained(path).eval()
+        self.tokenizer = AutoTokenizer.from_pretrained(path)
         self.rules = self.features = None
         if (path / "rule_features.safetensors").exists():
             from safetensors.torch import load_file
