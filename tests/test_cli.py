@@ -135,6 +135,30 @@ def test_eval_checks_the_gold_and_scores_nothing_when_it_is_wrong(
     assert lines[-1] == f"{gold_file}: {len(lines) - 1} problem(s) with {report}; nothing scored"
 
 
+def test_eval_with_a_model_folder_that_is_missing_is_one_line(
+        capsys, tmp_path, short_report, gold):
+    report, gold_file, _ = _eval_case(tmp_path, short_report, gold, lambda ents: None)
+    missing = tmp_path / "no-model"
+    code, out, err = run(capsys, "eval", "--model", str(missing), "--text", str(report),
+                         "--gold", str(gold_file))
+    assert code == 1 and out == "" and err == (
+        f"{missing}: cannot load the pipeline ({missing}: not a saved fazhi pipeline "
+        "(no config.cfg))\n")
+
+
+def test_a_saved_entity_tagger_is_never_looked_for_on_the_hub(tmp_path, monkeypatch):
+    """A pipeline folder without its ner/ folder: transformers would take the path for a hub
+    id and retry the network for half a minute."""
+    import pytest
+
+    from fazhi.pipeline.ner import NerComponent
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    ner = NerComponent("ner", window=128, stride=64, batch_size=1, quantize=False)
+    with pytest.raises(FileNotFoundError, match="no saved entity tagger here"):
+        ner.from_disk(tmp_path / "model" / "ner")
+
+
 def _doccano(tmp_path, corpus_texts, gold, change=None):
     from fazhi.annotations.doccano import to_doccano
 

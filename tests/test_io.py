@@ -1,4 +1,5 @@
-"""Reports are read as UTF-8 or GB18030; anything else is refused with the file's name."""
+"""Text reports are read in the encoding their bytes show (UTF-8, UTF-16 with a byte-order mark,
+GB18030, Big5; see test_inputs.py); anything else is refused with the file's name."""
 
 import pytest
 

@@ -39,8 +39,8 @@ def test_a_report_becomes_one_json_record_with_sections_and_entities(capsys, goo
     assert code == 0
     (rec,) = [json.loads(line) for line in out.splitlines()]
     text = good.read_text(encoding="utf-8")
-    assert rec["doc_id"] == "延庆区" and rec["encoding"] == "utf-8"
-    assert rec["script"] == "traditional" and rec["chars"] == len(text)
+    assert rec["doc_id"] == "延庆区" and rec["encoding"] == "utf-8" and rec["format"] == "text"
+    assert rec["script"] == "traditional" and rec["chars"] == len(text) and rec["text"] == text
     assert rec["sections"][1]["heading"]["text"] == "一、2024年法治政府建設主要舉措和成效"
     for e in rec["entities"]:
         assert text[e["start"]:e["end"]] == e["text"]
@@ -81,7 +81,7 @@ def mixed_folder(tmp_path, short_report):
     (d / "empty.txt").write_bytes(b"")
     (d / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     (d / "bad-bytes.txt").write_bytes("依法行政".encode() + b"\xff\xfe\xfa" * 40)
-    (d / "notes.md").write_text("not a report", encoding="utf-8")  # not *.txt: skipped
+    (d / "notes.md").write_text("not a report", encoding="utf-8")  # not a report format: skipped
     return d
 
 
@@ -92,7 +92,7 @@ def test_a_folder_mixing_good_and_bad_files(capsys, tmp_path, mixed_folder):
     problems = [line for line in err.splitlines()
                 if line.startswith(str(tmp_path)) and "wrote" not in line]
     assert sorted(problems) == sorted([
-        f"{mixed_folder / 'bad-bytes.txt'}: not valid UTF-8 (byte 12) nor GB18030",
+        f"{mixed_folder / 'bad-bytes.txt'}: not valid UTF-8 (byte 12), GB18030 or Big5 text",
         f"{mixed_folder / 'binary.txt'}: binary file (NUL bytes), not a text report",
         f"{mixed_folder / 'empty.txt'}: empty file",
         f"{tmp_path / 'missing.txt'}: no such file or folder",
@@ -177,7 +177,8 @@ def record_before(doc, report) -> dict:
     from fazhi.normalize import is_traditional
 
     return {
-        "file": str(report.path), "doc_id": report.path.stem, "encoding": report.encoding,
+        "file": str(report.path), "doc_id": report.path.stem, "format": "text",
+        "encoding": report.encoding,
         "script": "traditional" if is_traditional(text) else "simplified",
         "chars": len(text),
         "sections": [{"index": i, "start": s.start_char, "end": s.end_char, "part": s.label_,
@@ -187,14 +188,16 @@ def record_before(doc, report) -> dict:
              "normalized": e._.normalized, "value": e._.value, "section": section_of(e),
              "sentence": {"start": e.sent.start_char, "end": e.sent.end_char}}
             for e in doc.ents],
+        "text": text,
     }
 
 
 def test_tagging_the_corpus_gives_the_same_records_rows_and_page_as_before(
         capsys, monkeypatch, tmp_path, nlp):
     """Streaming, the linear lookups and the bounded sentence change nothing for the corpus:
-    the JSONL records are those of the former code apart from the added `sha256`, the CSV
-    rows apart from the added `sha256` column, and the page is byte for byte the same."""
+    the JSONL records are those of the former code apart from the added `sha256` (`format`
+    and `text`, also added since, are in the reference), the CSV rows apart from the added
+    `sha256` column, and the page is byte for byte the same."""
     from spacy import displacy
 
     from fazhi.output import COLORS, csv_rows, html_blocks
@@ -236,7 +239,7 @@ def test_tagging_the_corpus_gives_the_same_records_rows_and_page_as_before(
     blocks = [b for rec, text in zip(before, texts) for b in html_blocks(rec, text)]
     page = displacy.render(blocks, style="ent", manual=True, page=True, minify=True,
                            options={"colors": COLORS})
-    assert (out / "r.html").read_text("utf-8") == page
+    assert (out / "r.html").read_text("utf-8") == page.replace('lang="en"', 'lang="zh"', 1)
 
 
 # --- streamed, resumable, interruptible --------------------------------------------------------

@@ -27,36 +27,6 @@ class InputError(Exception):
     """An expected problem with one input file; the message is one line naming the file."""
 
 
-def decode_report(data: bytes, name: str) -> tuple[str, str]:
-    """Decode report bytes; returns (text, encoding).
-
-    Reports are UTF-8, but real-world ones also arrive as GB18030 (a superset of GBK and
-    GB2312), so that is tried second. Anything else is refused rather than guessed.
-    """
-    if not data:
-        raise InputError(f"{name}: empty file")
-    if b"\x00" in data[:4096]:
-        raise InputError(f"{name}: binary file (NUL bytes), not a text report")
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as utf8_err:
-        try:
-            text = data.decode("gb18030")
-        except UnicodeDecodeError:
-            raise InputError(
-                f"{name}: not valid UTF-8 (byte {utf8_err.start}) nor GB18030"
-            ) from None
-        # GB18030 decodes almost any byte string; demand that the result looks like Chinese text.
-        cjk = sum("\u4e00" <= c <= "\u9fff" for c in text)
-        if cjk < 0.3 * len(text.strip() or "x"):
-            raise InputError(
-                f"{name}: not valid UTF-8 (byte {utf8_err.start}) and not Chinese GB18030 text"
-            ) from None
-        return text, "gb18030"
-
-
 def read_bytes(path: str | Path) -> bytes:
     """A file's bytes, or InputError naming it."""
     path = Path(path)
@@ -70,19 +40,28 @@ def read_bytes(path: str | Path) -> bytes:
         raise InputError(f"{path}: cannot read ({err.strerror})") from None
 
 
-def read_report(path: str | Path) -> tuple[str, str]:
+def read_report(path: str | Path) -> tuple[str, str | None]:
     """Read a report file; returns (text, encoding) or raises InputError."""
     text, encoding, _ = read_report_hashed(path)
     return text, encoding
 
 
-def read_report_hashed(path: str | Path) -> tuple[str, str, str]:
+def read_report_hashed(path: str | Path) -> tuple[str, str | None, str]:
     """Read a report file; returns (text, encoding, sha256 of its bytes) or raises InputError."""
+    extracted, sha256 = read_document(path)
+    return extracted.text, extracted.encoding, sha256
+
+
+def read_document(path: str | Path):
+    """A report file of any supported format (fazhi.extract): its Extracted text, encoding
+    and format, and the sha256 of its bytes; or InputError naming it."""
+    from fazhi.extract import extract
+
     data = read_bytes(path)
-    text, encoding = decode_report(data, str(path))
-    if encoding != "utf-8":
-        log.warning("%s: not UTF-8; decoded as %s", path, encoding.upper())
-    return text, encoding, hashlib.sha256(data).hexdigest()
+    extracted = extract(path, data)
+    if extracted.encoding not in (None, "utf-8", "utf-8-sig"):
+        log.warning("%s: not UTF-8; decoded as %s", path, extracted.encoding.upper())
+    return extracted, hashlib.sha256(data).hexdigest()
 
 
 def file_sha256(path: str | Path) -> str | None:

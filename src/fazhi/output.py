@@ -151,13 +151,14 @@ class HtmlPage:
     removes runs of four spaces and newlines, and no such run crosses the pieces' edges)."""
 
     def __init__(self):
-        from spacy.displacy.render import DEFAULT_DIR, DEFAULT_LANG, EntityRenderer
+        from spacy.displacy.render import DEFAULT_DIR, EntityRenderer
         from spacy.displacy.templates import TPL_FIGURE, TPL_PAGE
 
         self.renderer = EntityRenderer(options={"colors": COLORS})
         self.figure = TPL_FIGURE
         head, tail = TPL_PAGE.split("{content}")
-        self.head = _minify(head.format(lang=DEFAULT_LANG, dir=DEFAULT_DIR).lstrip())
+        # the reports are Chinese (displaCy's default says "en")
+        self.head = _minify(head.format(lang="zh", dir=DEFAULT_DIR).lstrip())
         self.tail = _minify(tail.rstrip())
 
     def figures(self, blocks: list[dict]) -> str:

@@ -14,22 +14,27 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fazhi.io import InputError, deferred_interrupt, read_report_hashed
+from fazhi.extract import SUPPORTED, format_of
+from fazhi.io import InputError, deferred_interrupt, read_document
 from fazhi.normalize import is_traditional
 
 # spaCy's own default nlp.max_length. A report runs to tens of thousands of characters; a
 # file far beyond this is a concatenation or not a report, and would only exhaust memory.
 MAX_CHARS = 1_000_000
-# Bytes per character in the worst encoding (UTF-8): bigger files are refused unread.
+# Bytes per character in the worst encoding (UTF-8): bigger text files are refused unread.
 _MAX_BYTES_PER_CHAR = 4
+# Web pages, Word files and PDFs carry markup, fonts and images besides their text; their
+# limit in bytes is this many times as large, and the text they give is checked again.
+_MAX_BYTES_PER_CHAR_DOCUMENT = 50
 
 
 @dataclass
 class ReportFile:
     path: Path
-    text: str
-    encoding: str
+    text: str  # the plain text every offset refers to (a .docx's or a PDF's extracted text)
+    encoding: str | None  # None for .docx and .pdf: their text is not decoded from bytes
     sha256: str = ""
+    format: str = "text"  # text, html, docx or pdf (fazhi.extract)
 
 
 @dataclass
@@ -61,19 +66,24 @@ class TagResult:
                 f"sections: {self.sections}")
 
 
-def find_reports(paths: Iterable[str | Path], pattern: str = "*.txt",
+def find_reports(paths: Iterable[str | Path], pattern: str | None = None,
                  errors: list[str] | None = None) -> list[Path]:
-    """Files named directly, and the files matching `pattern` anywhere under named folders
-    (a folder of reports also holds notes and indexes, which are not reports)."""
+    """Files named directly, and under named folders every file of a supported format
+    (.txt, .html, .htm, .docx, .pdf), or those matching `pattern` (a folder of reports also
+    holds notes and indexes, which are not reports). Hidden files and Word's lock files
+    (`~$name.docx`, there while a document is open) are not reports."""
     errors = [] if errors is None else errors
     files = []
     for p in map(Path, paths):
         if p.is_dir():
-            found = sorted(f for f in p.rglob(pattern)
-                           if f.is_file() and not any(part.startswith(".") for part in
-                                                      f.relative_to(p).parts))
+            found = sorted(f for f in p.rglob(pattern or "*")
+                           if f.is_file() and (pattern or f.suffix.lower() in SUPPORTED)
+                           and not f.name.startswith("~$")
+                           and not any(part.startswith(".") for part in
+                                       f.relative_to(p).parts))
             if not found:
-                errors.append(f"{p}: no {pattern} files in this folder")
+                wanted = pattern or " ".join(f"*{s}" for s in SUPPORTED)
+                errors.append(f"{p}: no {wanted} files in this folder")
             files += found
         elif p.exists():
             files.append(p)
@@ -88,16 +98,18 @@ def read(path: Path, max_chars: int = MAX_CHARS) -> ReportFile:
         size = path.stat().st_size
     except OSError as err:
         raise InputError(f"{path}: cannot read ({err.strerror})") from None
-    if size > max_chars * _MAX_BYTES_PER_CHAR:
+    per_char = _MAX_BYTES_PER_CHAR if format_of(path) == "text" else _MAX_BYTES_PER_CHAR_DOCUMENT
+    if size > max_chars * per_char:
         raise InputError(f"{path}: {_size(size)} is too large for one report "
                          f"(limit {max_chars:,} characters; split it or raise --max-chars)")
-    text, encoding, sha256 = read_report_hashed(path)
+    extracted, sha256 = read_document(path)
+    text = extracted.text
     if len(text) > max_chars:
         raise InputError(f"{path}: {len(text):,} characters is too long for one report "
                          f"(limit {max_chars:,}; split it or raise --max-chars)")
     if not text.strip():
         raise InputError(f"{path}: only whitespace, no text")
-    return ReportFile(path, text, encoding, sha256)
+    return ReportFile(path, text, extracted.encoding, sha256, extracted.format)
 
 
 def _size(n: int) -> str:
@@ -105,7 +117,10 @@ def _size(n: int) -> str:
 
 
 def record(doc, report: ReportFile) -> dict:
-    """A JSON-ready record of a tagged report; every offset is into the file's text.
+    """A JSON-ready record of a tagged report; every offset is into its `text`, the file's
+    text as decoded (or extracted from a web page, .docx or PDF), which the record carries
+    whatever the format: a reader then checks a span without decoding the file again the
+    same way (a .txt read in Python's text mode turns CRLF into LF and shifts every offset).
 
     Section and sentence of each entity come from one sorted list of section starts and one
     of sentence starts per report, looked up by bisection: `ent._.section` rebuilds the list
@@ -135,6 +150,7 @@ def record(doc, report: ReportFile) -> dict:
         "file": str(report.path),
         "sha256": report.sha256,
         "doc_id": report.path.stem,
+        "format": report.format,
         "encoding": report.encoding,
         "script": "traditional" if is_traditional(text) else "simplified",
         "chars": len(text),
@@ -149,6 +165,7 @@ def record(doc, report: ReportFile) -> dict:
              "sentence": sentence(e)}
             for e in doc.ents
         ],
+        "text": text,
     }
 
 
@@ -268,7 +285,8 @@ def default_threads() -> int:
 Sink = Callable[[dict, str], None]
 
 
-def tag(paths: Iterable[str | Path], nlp, max_chars: int = MAX_CHARS, pattern: str = "*.txt",
+def tag(paths: Iterable[str | Path], nlp, max_chars: int = MAX_CHARS,
+        pattern: str | None = None,
         batch_size: int = 8, progress: bool | None = None, sink: Sink | None = None,
         done: Callable[[str, str], bool] | None = None,
         threads: AutoThreads | None = None) -> TagResult:

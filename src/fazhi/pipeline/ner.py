@@ -67,6 +67,11 @@ class NerComponent:
     def from_disk(self, path, exclude=()) -> NerComponent:
         from transformers.utils import logging as hf_logging
 
+        # transformers takes a path that is not a model folder for a hub id, and retries
+        # the network for half a minute before failing: a missing tagger is said here.
+        if not (Path(path) / "config.json").is_file():
+            raise FileNotFoundError(f"{path}: no saved entity tagger here (no config.json)")
+
         # A weights-loading bar for a 20 MB local file is noise in `fazhi tag`'s output.
         shown = hf_logging.is_progress_bar_enabled()
         hf_logging.disable_progress_bar()
