@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.keep:
             kept.store(results, examples, [n for n in results if n not in ("transformer",
                        RULES_BLANK)], kept_path,
-                       f"run {time.strftime('%Y-%m-%d')}, base model {ent_cfg.base_model}")
+                       f"run {time.strftime('%Y-%m-%d')} with {settings.path.name}")
         kept.add_kept(results, examples, kept_path, settings.evaluation.bootstrap.__dict__)
         write_entity_reports(results, timing, targets, reports)
         for name, r in results.items():
