@@ -16,7 +16,7 @@ def cmd_eval(args) -> int:
     from fazhi.evaluation.pipeline import evaluate_reports
     from fazhi.io import InputError, read_report
     from fazhi.labels import ENTITY_LABELS
-    from fazhi.pipeline import load
+    from fazhi.pipeline import ModelError, load, locate_model
 
     try:
         text, _ = read_report(args.text)
@@ -40,7 +40,10 @@ def cmd_eval(args) -> int:
               file=sys.stderr)
         return 1
     try:
-        nlp = load(args.model, exclude=["values", "sentences"])
+        nlp = load(locate_model(args.model), exclude=["values", "sentences"])
+    except ModelError as err:
+        print(err, file=sys.stderr)
+        return 1
     except (OSError, ValueError) as err:
         print(f"{args.model}: cannot load the pipeline ({err})", file=sys.stderr)
         return 1
@@ -126,7 +129,12 @@ def cmd_tag(args) -> int:
             if o.note:
                 print(o.note, file=sys.stderr)
         try:
-            nlp = fazhi.pipeline.load(args.model, pkuseg_model=args.pkuseg_model)
+            nlp = fazhi.pipeline.load(fazhi.pipeline.locate_model(args.model),
+                                      pkuseg_model=args.pkuseg_model)
+        except fazhi.pipeline.ModelError as err:  # one line naming the file or the way out
+            print(err, file=sys.stderr)
+            _discard(outputs)
+            return 1
         except (OSError, ValueError) as err:
             print(f"{args.model}: cannot load the pipeline ({err})", file=sys.stderr)
             _discard(outputs)
