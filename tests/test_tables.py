@@ -332,3 +332,27 @@ def test_a_parquet_output_replaced_in_place_leaves_no_temporary_folder(capsys, t
     assert tables.read(pq, "reports")["doc_id"].tolist() == ["b"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["reports", "t.parquet"]
     assert oct(os.stat(pq).st_mode & 0o777) != oct(0o700)  # ordinary permissions
+
+
+# --- the README's queries, on make tag's output ---------------------------------------------
+
+def test_the_readme_queries_print_what_the_readme_says(capsys, monkeypatch, tmp_path):
+    """The three queries of the README, run on the four example reports as `make tag` tags
+    them, print the README's block."""
+    import contextlib
+    import io
+    import re
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    section = readme[readme.index("Three queries, run on"):]
+    code, printed = re.search(r"```python\n(.*?)```\n\nprints\n\n```\n(.*?)```", section,
+                              re.DOTALL).groups()
+    monkeypatch.chdir(ROOT)
+    db = tmp_path / "reports.duckdb"
+    reports = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "corpus").glob("*.txt"))
+    assert run(capsys, *reports, "--out", db)[0] == 0
+    assert 'db = "output/reports.duckdb"' in code
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(code.replace('"output/reports.duckdb"', repr(str(db))), {})  # noqa: S102
+    assert out.getvalue() == printed
