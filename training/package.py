@@ -20,6 +20,7 @@ come through fazhi's spacy_factories entry points).
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import tempfile
@@ -72,6 +73,19 @@ def load(**overrides):
 '''
 
 
+def _require_fazhi(meta_file: Path) -> None:
+    """spaCy lists the distribution that registers the pipeline's factories among the
+    requirements; a fazhi run from its source without being installed has none, and the
+    package must require it all the same."""
+    from spacy.util import split_requirement
+
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    requirements = meta.setdefault("requirements", [])
+    if "fazhi" not in {split_requirement(r)[0] for r in requirements}:
+        requirements.append("fazhi")
+        meta_file.write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
 def build_model_package(model_dir: str | Path, out_dir: str | Path) -> Path:
     """The saved pipeline in `model_dir` as a wheel of the model package in `out_dir`
     (returned): spaCy's package directory (`spacy package`: setup.py, meta.json with the
@@ -88,6 +102,7 @@ def build_model_package(model_dir: str | Path, out_dir: str | Path) -> Path:
         spacy_package(model_dir, Path(tmp), name=name, create_sdist=False,
                       create_wheel=False, require_parent=True, force=True, silent=True)
         (main,) = Path(tmp).glob(f"{PACKAGE}-*")
+        _require_fazhi(main / "meta.json")
         (main / PACKAGE / "__init__.py").write_text(PACKAGE_INIT.format(name=PACKAGE),
                                                     encoding="utf-8")
         subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
