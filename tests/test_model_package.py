@@ -108,3 +108,16 @@ def test_without_any_model_tag_and_eval_say_how_to_get_one_in_one_line(
         assert main(argv) == 1
         out = capsys.readouterr()
         assert out.err.strip() == message and out.out == ""
+
+
+def test_the_package_requires_fazhi_even_when_spacy_cannot_tell(tmp_path):
+    from training.package import _require_fazhi
+
+    meta = tmp_path / "meta.json"
+    meta.write_text(json.dumps({"requirements": ["spacy>=3.8.18,<3.9.0"]}), encoding="utf-8")
+    _require_fazhi(meta)
+    assert json.loads(meta.read_text("utf-8"))["requirements"] == ["spacy>=3.8.18,<3.9.0",
+                                                                   "fazhi"]
+    meta.write_text(json.dumps({"requirements": ["fazhi>=0.1.0,<0.2.0"]}), encoding="utf-8")
+    _require_fazhi(meta)
+    assert json.loads(meta.read_text("utf-8"))["requirements"] == ["fazhi>=0.1.0,<0.2.0"]
