@@ -11,7 +11,7 @@ TORCH_INDEX ?= $(if $(LOCAL_WHEELS),,https://download.pytorch.org/whl/cpu)
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: tag install test lint validate stats unk train package bench clean
+.PHONY: tag install test lint validate stats unk train package model-package bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 # The main job: the example reports in corpus/ tagged with the shipped model, no training.
 tag: $(STAMP)
 	$(BIN)/fazhi tag $(wildcard corpus/*.txt) --out output/reports.jsonl --out output/entities.csv \
-		--out output/reports.html
+		--out output/reports.html --out output/reports.duckdb --out output/reports.parquet
 
 install: $(STAMP)
 
@@ -51,9 +51,14 @@ train: $(STAMP)
 package: $(STAMP)
 	$(BIN)/python -m training.package
 
+# The shipped pipeline as an installable model package: dist/zh_fazhi-VERSION-py3-none-any.whl
+# (then `pip install dist/zh_fazhi-*.whl`; spacy.load("zh_fazhi") works in any directory).
+model-package: $(STAMP)
+	$(BIN)/python -m training.package --wheel dist
+
 # Tagging speed and memory on the corpus, float and int8 (prints figures; not a test).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/tagging.py
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache

@@ -506,7 +506,7 @@ def never_loaded(monkeypatch):
     monkeypatch.setattr(fazhi.pipeline, "load", load)
 
 
-@pytest.mark.parametrize("name", ["x.parquet", "x.xlsx", "x"])
+@pytest.mark.parametrize("name", ["x.tsv", "x.xlsx", "x"])
 def test_an_unknown_output_suffix_is_refused_with_the_formats(capsys, tmp_path, good,
                                                               never_loaded, name):
     code, out, err = run(capsys, good, "--out", tmp_path / name)
@@ -514,8 +514,8 @@ def test_an_unknown_output_suffix_is_refused_with_the_formats(capsys, tmp_path, 
     assert err.strip() == (
         f"{tmp_path / name}: unknown output format "
         f"({'no suffix' if '.' not in name else 'suffix .' + name.split('.')[1]}); the "
-        "formats are jsonl (.jsonl .json), csv (.csv), html (.html .htm), or name one with "
-        "--format")
+        "formats are jsonl (.jsonl .json), csv (.csv), html (.html .htm), parquet "
+        "(.parquet), duckdb (.duckdb), or name one with --format")
     assert sorted(tmp_path.iterdir()) == [good]
 
 

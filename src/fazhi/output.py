@@ -33,9 +33,12 @@ from pathlib import Path
 
 from fazhi.io import ordinary_permissions
 
-FORMATS = ("jsonl", "csv", "html")
+FORMATS = ("jsonl", "csv", "html", "parquet", "duckdb")
 # File-name suffix → format.
-SUFFIXES = {"jsonl": "jsonl", "json": "jsonl", "csv": "csv", "html": "html", "htm": "html"}
+SUFFIXES = {"jsonl": "jsonl", "json": "jsonl", "csv": "csv", "html": "html", "htm": "html",
+            "parquet": "parquet", "duckdb": "duckdb"}
+# The tables of fazhi.tables, written by fazhi.table_outputs: files, never stdout.
+TABLE_FORMATS = ("parquet", "duckdb")
 
 CSV_COLUMNS = (
     "file", "doc_id", "start", "end", "label", "text", "normalized",
@@ -68,10 +71,13 @@ def known_formats() -> str:
 def format_for(path: str | None, requested: str | None) -> str:
     """The format asked for, else the one the file name's suffix names; JSONL on stdout.
     An unknown suffix is an OutputError listing the formats."""
+    if path is None:
+        if requested in TABLE_FORMATS:
+            raise OutputError(f"--format {requested} cannot go to stdout: name the output "
+                              f"with --out FILE.{requested}")
+        return requested or "jsonl"
     if requested:
         return requested
-    if path is None:
-        return "jsonl"
     name = Path(path).name
     suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if suffix not in SUFFIXES:
@@ -535,7 +541,12 @@ def open_output(target: str | Path | None, fmt: str, resume: bool = False,
                 records_from: str | Path | None = None) -> Output:
     """An opened output; `records_from`: a JSONL output of the same run, which a page
     without a spill file resumes from."""
-    out = OUTPUTS[fmt](target, resume, inputs)
+    if fmt in TABLE_FORMATS:
+        from fazhi.table_outputs import OUTPUTS as TABLE_OUTPUTS
+
+        out = TABLE_OUTPUTS[fmt](target, resume, inputs)
+    else:
+        out = OUTPUTS[fmt](target, resume, inputs)
     if records_from is not None:
         out.records_from = Path(records_from)
     return out.open()

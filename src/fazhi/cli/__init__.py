@@ -68,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_agree)
 
     sp = sub.add_parser("eval", help="score an entity model against one annotated report")
-    sp.add_argument("--model", default=paths.model)
+    sp.add_argument("--model", help="a saved pipeline folder or an installed model package "
+                    "(default: the installed zh_fazhi, else models/fazhi-zh of a checkout)")
     sp.add_argument("--text", required=True, help="the report (.txt, .html, .docx or .pdf)")
     sp.add_argument("--gold", required=True, help="its annotations, in the annotations JSONL format")
     sp.add_argument("--errors", action="store_true", help="list false positives and negatives")
@@ -81,12 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("paths", nargs="+", metavar="PATH",
                     help="report files (.txt, .html/.htm, .docx, .pdf) or folders of them")
     sp.add_argument("--out", action="append", metavar="FILE",
-                    help="output file (.jsonl, .csv, .html), streamed to a temporary file "
-                         "and renamed at the end; repeat for several formats (default: "
+                    help="output file (.jsonl, .csv, .html, .parquet folder, .duckdb), "
+                         "written to a temporary file and renamed at the end (a DuckDB "
+                         "database: one transaction); repeat for several formats (default: "
                          "JSONL on stdout)")
     sp.add_argument("--format", choices=FORMATS,
                     help="output format (default: from --out's suffix, else jsonl)")
-    sp.add_argument("--model", default=paths.model, help="a saved fazhi pipeline")
+    sp.add_argument("--model", help="a saved pipeline folder or an installed model package "
+                    "(default: the installed zh_fazhi, else models/fazhi-zh of a checkout)")
     sp.add_argument("--pattern", help="which files in a folder are reports (default: every "
                     ".txt, .html, .htm, .docx and .pdf file)")
     sp.add_argument("--max-chars", type=positive_int, default=MAX_CHARS,

@@ -16,7 +16,7 @@ def cmd_eval(args) -> int:
     from fazhi.evaluation.pipeline import evaluate_reports
     from fazhi.io import InputError, read_report
     from fazhi.labels import ENTITY_LABELS
-    from fazhi.pipeline import load
+    from fazhi.pipeline import ModelError, load, locate_model
 
     try:
         text, _ = read_report(args.text)
@@ -40,9 +40,14 @@ def cmd_eval(args) -> int:
               file=sys.stderr)
         return 1
     try:
-        nlp = load(args.model, exclude=["values", "sentences"])
+        model = locate_model(args.model)
+    except ModelError as err:  # no model: one line, how to get one
+        print(err, file=sys.stderr)
+        return 1
+    try:
+        nlp = load(model, exclude=["values", "sentences"])
     except (OSError, ValueError) as err:
-        print(f"{args.model}: cannot load the pipeline ({err})", file=sys.stderr)
+        print(f"{model}: cannot load the pipeline ({err})", file=sys.stderr)
         return 1
     scores, (example,) = evaluate_reports(nlp, [text], [gold])
     gold_spans = [(e.start, e.end, e.label) for e in gold.entities]
@@ -126,9 +131,15 @@ def cmd_tag(args) -> int:
             if o.note:
                 print(o.note, file=sys.stderr)
         try:
-            nlp = fazhi.pipeline.load(args.model, pkuseg_model=args.pkuseg_model)
+            model = fazhi.pipeline.locate_model(args.model)
+        except fazhi.pipeline.ModelError as err:  # no model: one line, how to get one
+            print(err, file=sys.stderr)
+            _discard(outputs)
+            return 1
+        try:
+            nlp = fazhi.pipeline.load(model, pkuseg_model=args.pkuseg_model)
         except (OSError, ValueError) as err:
-            print(f"{args.model}: cannot load the pipeline ({err})", file=sys.stderr)
+            print(f"{model}: cannot load the pipeline ({err})", file=sys.stderr)
             _discard(outputs)
             return 1
         if args.threads:

@@ -11,5 +11,6 @@ to the original report.
 """
 
 from fazhi.pipeline.assemble import ModelError, assemble, load
+from fazhi.pipeline.locate import PACKAGE, locate_model
 
-__all__ = ["ModelError", "assemble", "load"]
+__all__ = ["PACKAGE", "ModelError", "assemble", "load", "locate_model"]
