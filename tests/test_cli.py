@@ -142,8 +142,7 @@ def test_eval_with_a_model_folder_that_is_missing_is_one_line(
     code, out, err = run(capsys, "eval", "--model", str(missing), "--text", str(report),
                          "--gold", str(gold_file))
     assert code == 1 and out == "" and err == (
-        f"{missing}: cannot load the pipeline ({missing}: not a saved fazhi pipeline "
-        "(no config.cfg))\n")
+        f"{missing}: no such model folder or installed model package\n")
 
 
 def test_a_saved_entity_tagger_is_never_looked_for_on_the_hub(tmp_path, monkeypatch):
