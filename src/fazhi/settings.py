@@ -97,6 +97,8 @@ class Targets:
 
     entities: dict[str, float] = field(default_factory=dict)  # label or "micro" → F1
     sections: dict[str, float] = field(default_factory=dict)  # headline metric → value
+    subjects: float = 0.0  # exact accuracy of indicator subjects, held out
+    document: float = 0.0  # exact accuracy of each document-metadata field
     run_seconds: float = 0.0
     run_peak_mb: float = 0.0
 
