@@ -217,7 +217,7 @@ def markdown(results: dict, target: float, seconds: float, model_info: dict) -> 
         "",
         "## Per fold",
         "",
-        "| fold | learned | heuristic | L2 chosen on the fold's dev split | training indicators |",
+        "| fold | learned | heuristic | L2 | training indicators |",
         "|---|---|---|---|---|",
     ]
     for name in ("real", "synthetic"):

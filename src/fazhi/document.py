@@ -39,7 +39,8 @@ LEVELS = (
 )
 MUNICIPALITIES = ("北京市", "上海市", "天津市", "重庆市")
 HEAD_CHARS = 600  # the title, dateline and opening sentence lie in the first lines
-_YEAR = re.compile(r"((?:19|20)\d\d|[一二][〇零○九][〇零○一二三四五六七八九]{2})\s*年")
+_YEAR_DIGITS = r"(?:(?:19|20)\d\d|[一二][〇零○九][〇零○一二三四五六七八九]{2})"  # 2022, 二〇二二
+_YEAR = re.compile(rf"({_YEAR_DIGITS})\s*年")
 _CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0", "○": "0"}
 
 
@@ -269,8 +270,8 @@ def _span(norm, a: int, b: int) -> dict:
 
 # Where the unit is written: before 关于 or the year in a title, after the year in a title
 # that starts with it (2020年朝阳区法治政府建设白皮书), or as the opening sentence's subject.
-_UNIT_IN_TITLE = re.compile(r"(?P<unit>.+?)(?:关于|(?:19|20)\d\d\s*年|法治政府|依法行政)")
-_UNIT_AFTER_YEAR = re.compile(r"(?:19|20)\d\d\s*年度?(?P<unit>.+?)(?:法治政府|依法行政)")
+_UNIT_IN_TITLE = re.compile(rf"(?P<unit>[^\d\s一二〇].*?)(?:关于|{_YEAR_DIGITS}\s*年|法治政府|依法行政)")
+_UNIT_AFTER_YEAR = re.compile(rf"{_YEAR_DIGITS}\s*年度?(?P<unit>.+?)(?:法治政府|依法行政)")
 _OPENING = re.compile(r"(?:(?:19|20)\d\d\s*年|今年以来|一年来|过去一年)\s*[,，]\s*(?P<unit>[^,，。]{2,30}?)"
                       r"(?:在|坚持|深入|全面|以|认真|按照|围绕|立足|紧紧|始终|聚焦|扎实|持续|紧扣|忠实|坚决)")
 

@@ -63,6 +63,12 @@ class PipelineSettings:
     stride: int = 112
     batch_size: int = 16  # windows per forward pass, across reports
     quantize: bool = False  # dynamic int8 quantisation of the encoder on load
+    # The indicator-subject finder: "learned" (fazhi.subjects, saved with the values
+    # component by python -m training.subjects) or "heuristic" (the baseline).
+    subjects: str = "learned"
+
+    def values_config(self) -> dict:
+        return {"subjects": self.subjects}
 
     def ner_config(self) -> dict:
         """The `ner` component's settings, as its factory takes them."""

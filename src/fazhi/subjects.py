@@ -164,12 +164,26 @@ def features(text: str, start: int, end: int, span: Span | None, side: str, link
     return f
 
 
+def _jieba():
+    """jieba, quiet: it logs its dictionary loading and imports the deprecated
+    pkg_resources."""
+    import logging
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import jieba
+        import jieba.posseg
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
 class Words:
     """A word segmentation of the normalised text (jieba): its word edges, and the word
     that starts or ends at a position. A span cut inside a word is rarely a subject."""
 
     def __init__(self, text: str):
-        import jieba.posseg
+        jieba = _jieba()
 
         self.starts: dict[int, str] = {}
         self.ends: dict[int, str] = {}
