@@ -192,26 +192,36 @@ def pool(results: dict) -> None:
             for system in ("learned", "heuristic")}
 
 
-def markdown(results: dict, target: float, seconds: float, model_info: dict) -> str:
+def markdown(results: dict, target: float, seconds: float, model_info: dict,
+             fixed_l2: float | None = None, command: str = "python -m training.subjects") -> str:
     def acc(pair):
         return f"{pair[0]}/{pair[1]} = {pair[0] / pair[1]:.3f}" if pair[1] else "–"
 
     held = [results["real_pooled"]["learned"], results["synthetic_pooled"]["learned"]]
     met = all(h[1] and h[0] / h[1] >= target for h in held)
+    if fixed_l2 is None:
+        how_l2 = (f"The L2 penalty is chosen in each fold from {', '.join(map(str, L2_GRID))} "
+                  "on a fifth of the fold's training documents.")
+    else:
+        how_l2 = (f"The L2 penalty is {fixed_l2} in every fold (`--l2`); without it, it is "
+                  f"chosen in each fold from {', '.join(map(str, L2_GRID))} on a fifth of the "
+                  "fold's training documents.")
     lines = [
         "# Indicator subjects: held-out exact accuracy",
         "",
-        ("Written by `python -m training.subjects` (about a minute on one core). The learned "
-        "finder is the candidate-span ranker of `fazhi/subjects.py`; the baseline is the "
-        "heuristic `fazhi.indicators.indicator_subject`. A subject counts when its span is "
-        "exactly the annotated one (no subject where none is annotated counts too)."),
+        (f"Written by `{command}`. The learned finder is the candidate-span ranker of "
+        "`fazhi/subjects.py`; the baseline is the heuristic "
+        "`fazhi.indicators.indicator_subject`. A subject counts when its span is exactly "
+        "the annotated one (no subject where none is annotated counts too)."),
         "",
         "| held-out set | learned | heuristic (baseline) |",
         "|---|---|---|",
-        (f"| real reports, leave one report out (66 read subjects) | "
-        f"{acc(results['real_pooled']['learned'])} | {acc(results['real_pooled']['heuristic'])} |"),
-        (f"| written passages, 5 folds by province | {acc(results['synthetic_pooled']['learned'])} | "
-        f"{acc(results['synthetic_pooled']['heuristic'])} |"),
+        "| real reports, leave one report out (66 read subjects) | "
+        + f"{acc(results['real_pooled']['learned'])} | "
+        + f"{acc(results['real_pooled']['heuristic'])} |",
+        "| written passages, 5 folds by province | "
+        + f"{acc(results['synthetic_pooled']['learned'])} | "
+        + f"{acc(results['synthetic_pooled']['heuristic'])} |",
         "",
         f"Target ≥ {target:.2f} exact on both: {'met' if met else 'not met'}.",
         "",
@@ -226,21 +236,19 @@ def markdown(results: dict, target: float, seconds: float, model_info: dict) -> 
                          f"{r['train']} |")
     lines += [
         "",
-        ("Real-report folds train on all passages and the other real reports' subjects; "
+        "Real-report folds train on all passages and the other real reports' subjects; "
         "passage folds train on the other provinces' passages and the 66 real subjects. "
-        "The L2 penalty is chosen from "
-        f"{', '.join(map(str, L2_GRID))} on a fifth of each fold's training documents."),
+        + how_l2,
         "",
         "## The shipped model",
         "",
         (f"Fitted on all {model_info['examples']} annotated indicators with L2 = "
-        f"{model_info['l2']} (chosen on a development fifth of the documents), "
-        f"{model_info['features']:,} features, in {model_info['seconds']:.1f} s; saved in "
-        "`models/fazhi-zh/values/subjects.json` (`[pipeline] subjects = \"learned\"`; "
-        "`\"heuristic\"` selects the baseline)."),
+        f"{model_info['l2']}, {model_info['features']:,} features, in "
+        f"{model_info['seconds']:.1f} s; saved in `models/fazhi-zh/values/subjects.json` "
+        "(`[pipeline] subjects = \"learned\"`; `\"heuristic\"` selects the baseline)."),
         "",
-        (f"Run time so far: {seconds:.0f} s. Misses are in `reports/errors/subjects.json` "
-         "(not committed)."),
+        (f"Whole run: {seconds:.0f} s. Misses are in `reports/errors/subjects.json` "
+        "(not committed)."),
         "",
     ]
     return "\n".join(lines)
@@ -281,11 +289,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     reports = Path(settings.paths.reports)
     target = settings.evaluation.targets.subjects
+    command = " ".join(["python -m training.subjects", *(argv if argv is not None else sys.argv[1:])])
 
     def progress(partial):
         pool(partial)
         (reports / "subjects.md").write_text(
-            markdown(partial, target, time.perf_counter() - start, info), encoding="utf-8")
+            markdown(partial, target, time.perf_counter() - start, info, args.l2, command),
+            encoding="utf-8")
 
     results = evaluate(items, args.l2, args.max_iter, progress)
     misses = results.pop("misses")
@@ -294,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
         json.dumps(misses, ensure_ascii=False, indent=1), encoding="utf-8")
     (reports / "subjects.json").write_text(json.dumps(results, ensure_ascii=False, indent=1),
                                            encoding="utf-8")
-    md = markdown(results, target, time.perf_counter() - start, info)
+    md = markdown(results, target, time.perf_counter() - start, info, args.l2, command)
     (reports / "subjects.md").write_text(md, encoding="utf-8")
     print(md)
     return 0
