@@ -18,7 +18,9 @@ from conftest import ROOT, SHIPPED_MODEL, subprocess_env
 
 
 def test_the_shipped_model_is_a_spacy_pipeline_with_every_component(nlp):
-    assert nlp.pipe_names == ["normalizer", "sections", "ner", "values", "sentences"]
+    assert nlp.pipe_names == ["normalizer", "sections", "ner", "values", "document",
+                              "sentences"]
+    assert nlp.get_pipe("values").subjects == "learned"  # the baseline is "heuristic"
     assert nlp.lang == "zh"
     assert nlp.config["nlp"]["tokenizer"]["segmenter"] == "char"
 
@@ -70,8 +72,9 @@ def test_entities_carry_normalised_values(nlp, short_report):
     assert ind._.normalized == "24个"
     assert ind._.value["value"] == 24 and ind._.value["unit"] == "个"
     subject = ind._.value["subject"]
-    assert short_report[subject["start"]:subject["end"]].startswith("涉改部門")
-    assert subject["text"].startswith("涉改部门")  # simplified
+    assert short_report[subject["start"]:subject["end"]] == subject["text"]  # as written
+    assert subject["text"].startswith("涉改部門")
+    assert subject["normalized"].startswith("涉改部门")  # simplified
     doc = nlp("全面贯彻《中华人民共和国行政复议法》,修订《北京市法治政府建设实施方案(2021-2025年)》。")
     values = {e.text: e._.value for e in doc.ents if e.label_ == "REGULATION"}
     assert values["中华人民共和国行政复议法"]["kind"] == "法"  # 《》 stay outside the span
@@ -233,3 +236,40 @@ def test_the_loaded_pipeline_has_the_linear_tokenizer(nlp, short_report):
     spacy_own = spacy.blank("zh")
     assert [(t.text, t.whitespace_) for t in nlp.make_doc(short_report)] == \
         [(t.text, t.whitespace_) for t in spacy_own.make_doc(short_report)]
+
+
+def test_every_text_field_is_the_original_at_its_offsets_and_normalized_is_simplified(nlp):
+    """A traditional-script report: entities, subjects, headings and the document's unit
+    and year keep the script they are written in; `normalized` carries the simplified form."""
+    from pathlib import Path
+
+    from fazhi.tag import ReportFile, record
+
+    text = "青島市2024年法治政府建設情況報告\n一、主要舉措\n全年辦理行政複議案件319件。\n"
+    rec = record(nlp(text), ReportFile(Path("q.txt"), text, "utf-8"))
+    texts = []
+    for e in rec["entities"]:
+        texts.append((e, e["normalized"]))
+        subject = (e["value"] or {}).get("subject")
+        if subject:
+            texts.append((subject, subject["normalized"]))
+    for s in rec["sections"]:
+        if s["heading"]:
+            texts.append((s["heading"], s["heading"]["normalized"]))
+    doc = rec["document"]
+    texts += [(doc["unit"], doc["unit"]["normalized"]), (doc["year"], doc["year"]["normalized"])]
+    for item, simplified in texts:
+        assert text[item["start"]:item["end"]] == item["text"]
+        assert simplified == _simplified(item["text"])
+    ind = next(e for e in rec["entities"] if e["text"] == "319件")
+    assert ind["value"]["subject"]["text"] == "行政複議案件"
+    assert ind["value"]["subject"]["normalized"] == "行政复议案件"
+    assert doc["unit"]["text"] == "青島市" and doc["unit"]["name"] == "青岛市人民政府"
+    assert doc["unit"]["level"] == "prefecture_city" and doc["unit"]["province"] == "山东省"
+    assert doc["year"]["value"] == 2024
+
+
+def _simplified(text):
+    from fazhi.pipeline.values import surface
+
+    return surface(text)

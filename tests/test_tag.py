@@ -159,7 +159,10 @@ def test_make_tag_is_the_readme_main_command():
 
 def record_before(doc, report) -> dict:
     """`fazhi.tag.record` as it was before records were streamed: the section through
-    `ent._.section`, the sentence through `ent.sent` (quadratic, but the reference)."""
+    `ent._.section`, the sentence through `ent.sent` (quadratic, but the reference); with
+    the fields added since, `document` and the headings' `normalized`."""
+    from fazhi.pipeline.values import surface
+
     sections = list(doc.spans.get("sections", []))
     index = {(s.start_char, s.end_char): i for i, s in enumerate(sections)}
     text = report.text
@@ -168,7 +171,7 @@ def record_before(doc, report) -> dict:
         if span._.heading is None:
             return None
         a, b = span._.heading
-        return {"start": a, "end": b, "text": text[a:b]}
+        return {"start": a, "end": b, "text": text[a:b], "normalized": surface(text[a:b])}
 
     def section_of(ent):
         sec = ent._.section
@@ -181,6 +184,7 @@ def record_before(doc, report) -> dict:
         "encoding": report.encoding,
         "script": "traditional" if is_traditional(text) else "simplified",
         "chars": len(text),
+        "document": doc._.document,
         "sections": [{"index": i, "start": s.start_char, "end": s.end_char, "part": s.label_,
                       "topic": s._.topic, "heading": heading(s)} for i, s in enumerate(sections)],
         "entities": [

@@ -44,7 +44,9 @@ def package(model_dir: str | Path, settings: Settings) -> Path:
     nlp = assemble(ner if ner.is_dir() else None, sections if sections.is_dir() else None,
                    settings.normalize, segmenter=pipe.segmenter,
                    pkuseg_model=pipe.pkuseg_model or None, ner_config=pipe.ner_config(),
-                   sections_config=sections_config(settings))
+                   sections_config=sections_config(settings),
+                   values_dir=model_dir / "values", values_config=pipe.values_config(),
+                   document_dir=model_dir / "document")
     nlp.to_disk(model_dir)
     return model_dir
 

@@ -41,7 +41,8 @@ SUFFIXES = {"jsonl": "jsonl", "json": "jsonl", "csv": "csv", "html": "html", "ht
 TABLE_FORMATS = ("parquet", "duckdb")
 
 CSV_COLUMNS = (
-    "file", "doc_id", "start", "end", "label", "text", "normalized",
+    "file", "doc_id", "report_unit", "report_unit_level", "report_province", "report_year",
+    "start", "end", "label", "text", "normalized",
     "value", "unit", "bound", "approx", "subject", "title", "kind", "period",
     "section", "part", "topic", "heading", "sentence", "sha256",
 )
@@ -110,13 +111,33 @@ def sentence_context(text: str, start: int, end: int, ent_start: int, ent_end: i
     return ("…" if lo > a else "") + text[lo:hi] + ("…" if hi < b else "")
 
 
+def document_fields(rec: dict) -> dict:
+    """The report's issuing unit (name, level, province) and year, flat, as the CSV's
+    report_* columns (`unit` is the indicator's); None where the record has none (and in
+    records written before fazhi.document)."""
+    doc = rec.get("document") or {}
+    unit, year = doc.get("unit") or {}, doc.get("year") or {}
+    return {"report_unit": unit.get("name"), "report_unit_level": unit.get("level"),
+            "report_province": unit.get("province"), "report_year": year.get("value")}
+
+
+def document_line(rec: dict) -> str:
+    """One line saying who reported and when, for the HTML page."""
+    f = document_fields(rec)
+    unit = (f"{f['report_unit']} ({f['report_unit_level']}, {f['report_province']})"
+            if f["report_unit"] else "unit not found")
+    return f"{unit}, {f['report_year'] or 'year not found'}"
+
+
 def csv_rows(rec: dict, text: str):
+    document = document_fields(rec)
     for e in rec["entities"]:
         value = e["value"] or {}
         sec = rec["sections"][e["section"]] if e["section"] is not None else None
         subject = value.get("subject")
         yield {
-            "file": rec["file"], "doc_id": rec["doc_id"], "start": e["start"], "end": e["end"],
+            "file": rec["file"], "doc_id": rec["doc_id"], **document,
+            "start": e["start"], "end": e["end"],
             "label": e["label"], "text": e["text"], "normalized": e["normalized"],
             "value": value.get("value"), "unit": value.get("unit"),
             "bound": value.get("bound"), "approx": value.get("approx"),
@@ -137,6 +158,7 @@ def html_blocks(rec: dict, text: str) -> list[dict]:
     the section's heading, part and topic."""
     blocks = []
     ents = rec["entities"]
+    who = document_line(rec)
     for sec in rec["sections"]:
         a, b = sec["start"], sec["end"]
         heading = sec["heading"]["text"] if sec["heading"] else "(no heading)"
@@ -145,7 +167,9 @@ def html_blocks(rec: dict, text: str) -> list[dict]:
             "text": text[a:b],
             "ents": [{"start": e["start"] - a, "end": min(e["end"], b) - a,
                       "label": e["label"]} for e in ents if e["section"] == sec["index"]],
-            "title": f"{rec['doc_id']} · {heading} [{sec['part']}{topic}]",
+            # the report's unit and year head its first block
+            "title": (f"{rec['doc_id']} · {who} · " if sec["index"] == 0 else
+                      f"{rec['doc_id']} · ") + f"{heading} [{sec['part']}{topic}]",
         })
     return blocks
 

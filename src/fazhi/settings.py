@@ -65,6 +65,12 @@ class PipelineSettings:
     stride: int = 112
     batch_size: int = 16  # windows per forward pass, across reports
     quantize: bool = False  # dynamic int8 quantisation of the encoder on load
+    # The indicator-subject finder: "learned" (fazhi.subjects, saved with the values
+    # component by python -m training.subjects) or "heuristic" (the baseline).
+    subjects: str = "learned"
+
+    def values_config(self) -> dict:
+        return {"subjects": self.subjects}
 
     def ner_config(self) -> dict:
         """The `ner` component's settings, as its factory takes them."""
@@ -99,6 +105,8 @@ class Targets:
 
     entities: dict[str, float] = field(default_factory=dict)  # label or "micro" → F1
     sections: dict[str, float] = field(default_factory=dict)  # headline metric → value
+    subjects: float = 0.0  # exact accuracy of indicator subjects, held out
+    document: float = 0.0  # exact accuracy of each document-metadata field
     run_seconds: float = 0.0
     run_peak_mb: float = 0.0
     # The same tagger with its rules switched off (what the encoder learned itself).

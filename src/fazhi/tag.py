@@ -126,6 +126,8 @@ def record(doc, report: ReportFile) -> dict:
     of sentence starts per report, looked up by bisection: `ent._.section` rebuilds the list
     for every entity and `ent.sent` walks the tokens back and forth, which made this step
     quadratic in the report's length (104 of 160 s for a 1M-character report)."""
+    from fazhi.pipeline.values import surface
+
     sections = list(doc.spans.get("sections", []))
     section_starts = [s.start_char for s in sections]
     sentence_of = _sentence_lookup(doc)
@@ -135,7 +137,7 @@ def record(doc, report: ReportFile) -> dict:
         if span._.heading is None:
             return None
         a, b = span._.heading
-        return {"start": a, "end": b, "text": text[a:b]}
+        return {"start": a, "end": b, "text": text[a:b], "normalized": surface(text[a:b])}
 
     def section_of(ent):
         # The section containing the entity's first character (fazhi.pipeline.extensions).
@@ -154,6 +156,9 @@ def record(doc, report: ReportFile) -> dict:
         "encoding": report.encoding,
         "script": "traditional" if is_traditional(text) else "simplified",
         "chars": len(text),
+        # who reported and when (fazhi.document): unit and year with their offsets, or
+        # None with the reason
+        "document": doc._.document,
         "sections": [
             {"index": i, "start": s.start_char, "end": s.end_char, "part": s.label_,
              "topic": s._.topic, "heading": heading(s)}

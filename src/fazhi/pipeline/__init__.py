@@ -3,7 +3,7 @@
 Components (each a factory registered through the `spacy_factories` entry points, so that
 `spacy.load("models/fazhi-zh")` finds them in a fresh process):
 
-    normalizer → sections → ner → values → sentences
+    normalizer → sections → ner → values → document → sentences
 
 The Doc's text is always the report as written; the normalised text the models read lives
 in `doc._.normalized` with its map back to the original, so every offset a user sees refers

@@ -15,10 +15,10 @@ from fazhi.normalize import NormalizerConfig
 
 # Importing the component modules registers their factories; a saved pipeline loaded in a
 # fresh process finds them through the package's spacy_factories entry points instead.
-from fazhi.pipeline import ner, normalizer, sections, sentences, values  # noqa: F401
+from fazhi.pipeline import document, ner, normalizer, sections, sentences, values  # noqa: F401
 from fazhi.pipeline.tokens import linear_tokenizer
 
-PIPE_NAMES = ("normalizer", "sections", "ner", "values", "sentences")
+PIPE_NAMES = ("normalizer", "sections", "ner", "values", "document", "sentences")
 SEGMENTERS = ("char", "pkuseg")
 
 log = logging.getLogger("fazhi")
@@ -32,10 +32,15 @@ class ModelError(ValueError):
 def assemble(ner_dir: str | Path | None, sections_dir: str | Path | None,
              normalizer_config: NormalizerConfig | None = None, segmenter: str = "char",
              pkuseg_model: str | Path | None = None, ner_config: dict | None = None,
-             sections_config: dict | None = None) -> Language:
+             sections_config: dict | None = None, values_dir: str | Path | None = None,
+             values_config: dict | None = None,
+             document_dir: str | Path | None = None) -> Language:
     """A pipeline with the entity model saved in `ner_dir` (EntityTagger.to_disk) and the
     section model in `sections_dir` (SectionTagger.to_disk); either may be None to leave that
     component out. The configs become the components' config (config.cfg once saved).
+    `values_dir` holds the learned subject model (`subjects.json`, for `values_config`
+    {"subjects": "learned"}); `document_dir` the places of the `document` component, which
+    otherwise come from the administrative-division data packages.
 
     `segmenter` is spaCy's Chinese segmenter: "char" (default) or "pkuseg" with a
     `pkuseg_model` directory (spacy-pkuseg's own models download at run time, which fails
@@ -55,7 +60,14 @@ def assemble(ner_dir: str | Path | None, sections_dir: str | Path | None,
                      config=sections_config or {}).from_disk(sections_dir)
     if ner_dir is not None:
         nlp.add_pipe("fazhi_ner", name="ner", config=ner_config or {}).from_disk(ner_dir)
-        nlp.add_pipe("fazhi_values", name="values")
+        values_pipe = nlp.add_pipe("fazhi_values", name="values", config=values_config or {})
+        if values_dir is not None and Path(values_dir).is_dir():
+            values_pipe.from_disk(values_dir)
+    doc_pipe = nlp.add_pipe("fazhi_document", name="document")
+    if document_dir is not None and (Path(document_dir) / document.PLACES).exists():
+        doc_pipe.from_disk(document_dir)
+    else:
+        doc_pipe.initialize_places()
     nlp.add_pipe("fazhi_sentences", name="sentences")
     nlp.meta.update({
         "name": "fazhi_zh", "version": "0.1.0",

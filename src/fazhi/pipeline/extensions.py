@@ -21,6 +21,8 @@ def register() -> None:
     # force=False keeps an existing registration: every component module calls this.
     if not Doc.has_extension("normalized"):
         Doc.set_extension("normalized", default=None)  # fazhi.normalize.Normalized
+    if not Doc.has_extension("document"):
+        Doc.set_extension("document", default=None)  # fazhi.document.extract's dict
     for name in ("topic", "heading", "value", "normalized"):
         if not Span.has_extension(name):
             Span.set_extension(name, default=None)

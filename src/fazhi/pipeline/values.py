@@ -2,7 +2,10 @@
 `ent._.normalized` (the simplified surface form):
 
 - INDICATOR: value, unit, bound, approx, fraction, and the counted subject with its
-  original offsets (fazhi.indicators);
+  original offsets: `text` as written in the report (traditional script stays traditional),
+  `normalized` its simplified form. The subject is found by the learned ranker
+  (fazhi.subjects, saved as `subjects.json` in the component's folder) or, with
+  `subjects = "heuristic"`, by the baseline heuristic (fazhi.indicators);
 - REGULATION: title, kind, period (fazhi.titles);
 - ORG and MEASURE: the simplified surface form only.
 """
@@ -10,6 +13,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -29,7 +33,12 @@ def surface(text: str) -> str:
     return normalize(text, _SURFACE).text
 
 
-def indicator_value(doc: Doc, ent: Span) -> dict | None:
+SUBJECT_FINDERS = ("learned", "heuristic")
+
+
+def indicator_value(doc: Doc, ent: Span, find=None) -> dict | None:
+    """`find(text, start, end)`: the subject finder on normalised text (default: the
+    heuristic)."""
     try:
         value = asdict(parse_indicator(ent.text))
     except ValueError:
@@ -37,10 +46,12 @@ def indicator_value(doc: Doc, ent: Span) -> dict | None:
     norm = normalized(doc)
     value["subject"] = None
     span = norm.to_normalized(ent.start_char, ent.end_char)
-    subject = indicator_subject(norm.text, *span) if span else None
+    subject = (find or indicator_subject)(norm.text, *span) if span else None
     if subject:
         a, b = norm.to_original(*subject)
-        value["subject"] = {"text": surface(norm.original[a:b]), "start": a, "end": b}
+        written = norm.original[a:b]
+        value["subject"] = {"text": written, "normalized": surface(written), "start": a,
+                            "end": b}
     return value
 
 
@@ -52,20 +63,64 @@ def regulation_value(doc: Doc, ent: Span) -> dict | None:
 
 
 PARSERS = {"INDICATOR": indicator_value, "REGULATION": regulation_value}
+SUBJECT_MODEL = "subjects.json"
 
 
 class ValuesComponent:
-    def __init__(self, name: str):
+    def __init__(self, name: str, subjects: str = "heuristic"):
+        if subjects not in SUBJECT_FINDERS:
+            raise ValueError(f"{name}: subjects must be one of {', '.join(SUBJECT_FINDERS)}, "
+                             f"not {subjects!r}")
         self.name = name
+        self.subjects = subjects
+        self.model = None  # fazhi.subjects.SubjectModel, from from_disk
 
     def __call__(self, doc: Doc) -> Doc:
+        find = self._finder(doc)
         for ent in doc.ents:
             ent._.normalized = surface(ent.text)
-            parse = PARSERS.get(ent.label_)
-            ent._.value = parse(doc, ent) if parse else None
+            if ent.label_ == "INDICATOR":
+                ent._.value = indicator_value(doc, ent, find)
+            else:
+                parse = PARSERS.get(ent.label_)
+                ent._.value = parse(doc, ent) if parse else None
         return doc
 
+    def _finder(self, doc: Doc):
+        if self.subjects == "heuristic":
+            return indicator_subject
+        if self.model is None:
+            raise ValueError(f"{self.name}: subjects = \"learned\" but no subject model is "
+                             f"loaded (from_disk reads {SUBJECT_MODEL})")
+        from fazhi.subjects import Words
 
-@Language.factory("fazhi_values", default_config={})
-def make_values(nlp: Language, name: str) -> ValuesComponent:
-    return ValuesComponent(name)
+        norm = normalized(doc)
+        # The other indicators bound the candidates; the word segmentation is made once
+        # per report, and only when it has indicators.
+        blocked = [s for s in (norm.to_normalized(e.start_char, e.end_char)
+                               for e in doc.ents if e.label_ == "INDICATOR") if s]
+        if not blocked:
+            return None
+        words = Words(norm.text)
+        return lambda text, start, end: self.model.find(text, start, end, blocked, words)
+
+    def to_disk(self, path, exclude=()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        if self.model is not None:
+            self.model.to_disk(path / SUBJECT_MODEL)
+
+    def from_disk(self, path, exclude=()) -> ValuesComponent:
+        from fazhi.subjects import SubjectModel
+
+        f = Path(path) / SUBJECT_MODEL
+        if f.exists():
+            self.model = SubjectModel.from_disk(f)
+        return self
+
+
+@Language.factory("fazhi_values", default_config={"subjects": "heuristic"})
+def make_values(nlp: Language, name: str, subjects: str) -> ValuesComponent:
+    """`subjects`: "learned" (the ranker saved with the component) or "heuristic" (the
+    baseline, which needs no saved model)."""
+    return ValuesComponent(name, subjects)
