@@ -356,3 +356,17 @@ def test_the_readme_queries_print_what_the_readme_says(capsys, monkeypatch, tmp_
     with contextlib.redirect_stdout(out):
         exec(code.replace('"output/reports.duckdb"', repr(str(db))), {})  # noqa: S102
     assert out.getvalue() == printed
+
+
+def test_the_reports_table_carries_who_reported_and_when():
+    from fazhi.tables import document_fields
+
+    document = {"unit": {"text": "延庆区人民政府", "start": 4, "end": 11, "name": "北京市延庆区人民政府",
+                         "level": "district", "province": "北京市"},
+                "year": {"text": "2024年", "start": 0, "end": 5, "value": 2024},
+                "reason": {"unit": None, "year": None}}
+    assert document_fields(document) == {"issuing_unit": "北京市延庆区人民政府",
+                                          "level": "district", "province": "北京市",
+                                          "year": 2024}
+    assert document_fields({"unit": None, "year": None, "reason": {"unit": "no unit named"}}) \
+        == {"issuing_unit": None, "level": None, "province": None, "year": None}

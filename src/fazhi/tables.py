@@ -33,9 +33,18 @@ EXTRA = "tables"
 # Column types, named once and mapped to pyarrow's and DuckDB's below.
 STR, INT, FLOAT, BOOL = "str", "int", "float", "bool"
 
-# The document's metadata (issuing unit, administrative level, province, year), from
-# rec["document"] when the record has it; None otherwise.
+# The document's metadata (fazhi.document): the issuing unit's resolved name, its
+# administrative level and province, and the report year; None where the record has none.
 DOCUMENT_COLUMNS = (("issuing_unit", STR), ("level", STR), ("province", STR), ("year", INT))
+
+
+def document_fields(document: dict | None) -> dict:
+    """DOCUMENT_COLUMNS' values from a record's `document` ({"unit": {...} | None,
+    "year": {...} | None, "reason": ...})."""
+    unit = (document or {}).get("unit") or {}
+    year = (document or {}).get("year") or {}
+    return {"issuing_unit": unit.get("name"), "level": unit.get("level"),
+            "province": unit.get("province"), "year": year.get("value")}
 
 _SPAN = (("start", INT), ("end", INT))
 _WHERE = (("section", INT), ("part", STR), ("topic", STR))
@@ -92,13 +101,12 @@ def rows(rec: dict, text: str | None = None) -> dict[str, list[dict]]:
     text = rec.get("text") or text or ""
     key = {"sha256": rec.get("sha256"), "file": rec["file"]}
     sections = rec["sections"]
-    document = rec.get("document") or {}
     report = {
         **key, "doc_id": rec.get("doc_id"), "format": rec.get("format"),
         "encoding": rec.get("encoding"), "script": rec.get("script"),
         "chars": rec.get("chars", len(text)), "sections": len(sections),
         "entities": len(rec["entities"]),
-        **{name: document.get(name) for name, _ in DOCUMENT_COLUMNS}, "text": text,
+        **document_fields(rec.get("document")), "text": text,
     }
     out = {"reports": [report], "sections": [], "entities": [], "indicators": [],
            "regulations": []}
