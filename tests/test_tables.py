@@ -76,7 +76,7 @@ def test_a_record_becomes_rows_of_the_five_tables_with_the_declared_columns(nlp,
     (rep,) = rows["reports"]
     assert rep["text"] == REPORT and rep["chars"] == len(REPORT) and rep["encoding"] == "utf-8"
     assert rep["entities"] == len(rows["entities"]) == len(rec["entities"])
-    assert rep["issuing_unit"] is None and rep["year"] is None  # no document metadata
+    assert rep["year"] == (rec["document"]["year"] or {}).get("value")  # document metadata
     for e in rows["entities"]:
         assert REPORT[e["start"]:e["end"]] == e["text"]
         assert e["sentence"] == REPORT[e["sentence_start"]:e["sentence_end"]].strip()
