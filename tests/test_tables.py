@@ -76,7 +76,7 @@ def test_a_record_becomes_rows_of_the_five_tables_with_the_declared_columns(nlp,
     (rep,) = rows["reports"]
     assert rep["text"] == REPORT and rep["chars"] == len(REPORT) and rep["encoding"] == "utf-8"
     assert rep["entities"] == len(rows["entities"]) == len(rec["entities"])
-    assert rep["year"] == (rec["document"]["year"] or {}).get("value")  # document metadata
+    assert rep["year"] == tables.document_fields(rec["document"])["year"]
     for e in rows["entities"]:
         assert REPORT[e["start"]:e["end"]] == e["text"]
         assert e["sentence"] == REPORT[e["sentence_start"]:e["sentence_end"]].strip()
@@ -91,11 +91,13 @@ def test_a_record_becomes_rows_of_the_five_tables_with_the_declared_columns(nlp,
     reg = next(r for r in rows["regulations"] if r["text"] == "北京市物业管理条例")
     assert (reg["title"], reg["kind"], reg["period"]) == ("北京市物业管理条例", "条例", None)
     # The document's metadata, when the record carries it, fills its columns.
-    rec["document"] = {"issuing_unit": "某区人民政府", "level": "区县", "province": "北京市",
-                       "year": 2023}
+    rec["document"] = {"unit": {"text": "某区", "start": 0, "end": 2, "name": "某区人民政府",
+                                "level": "district", "province": "北京市"},
+                       "year": {"text": "2023年", "start": 2, "end": 7, "value": 2023},
+                       "reason": {"unit": None, "year": None}}
     (rep,) = tables.rows(rec, REPORT)["reports"]
     assert (rep["issuing_unit"], rep["level"], rep["province"], rep["year"]) == (
-        "某区人民政府", "区县", "北京市", 2023)
+        "某区人民政府", "district", "北京市", 2023)
 
 
 # --- the files: Parquet and DuckDB hold the same tables -----------------------------------
