@@ -271,3 +271,18 @@ def test_leadership_mechanisms_are_leadership_org(tagger):
     for h in ("(一)坚持高位推动", "(二)深化法治政府示范创建", "(三)加强法治建设督察考核"):
         assert section_of(text, secs, h).topic == "LEADERSHIP_ORG", h
     assert section_of(text, secs, "(四)优化营商环境").topic == "FUNCTIONS"
+
+
+def test_passages_are_held_out_by_province_in_groups_of_about_equal_size():
+    from types import SimpleNamespace
+
+    from training.folds import province_groups
+
+    province = {f"p{i}": prov for i, prov in enumerate(
+        ["江苏省"] * 6 + ["浙江省"] * 5 + ["广东省"] * 4 + ["四川省"] * 3 + ["甘肃省"] * 2
+        + ["青海省"])}
+    passages = [SimpleNamespace(doc_id=d) for d in province]
+    groups = province_groups(passages, province, 3)
+    assert sorted(p for g in groups for p in g) == sorted(set(province.values()))
+    sizes = [sum(1 for d in province if province[d] in g) for g in groups]
+    assert max(sizes) - min(sizes) <= 1  # 21 passages: 7 each

@@ -82,14 +82,15 @@ def entity_folds(examples: list[GoldReport], systems: dict, bootstrap: dict | No
     return results
 
 
-def section_folds(examples: list[GoldReport], systems: dict, extra: list[GoldReport] = ()) -> dict:
+def section_folds(examples: list[GoldReport], systems: dict, extra: list[GoldReport] = (),
+                  held_out: list[GoldReport] | None = None) -> dict:
     """Per-fold and pooled section scores of every section system ({system: {"folds":
     {doc_id: metrics}, "pooled": metrics}}; metrics as in `summarise`, plus per fold the
     seconds it took, heading errors and the coverage problems `validate` finds in the
-    prediction, always 0)."""
+    prediction, always 0). `held_out`: the reports to hold out (default: each in turn)."""
     results = {name: {"folds": {}, "pooled": None} for name in systems}
     pooled: dict[str, dict | None] = {name: None for name in systems}
-    for held in examples:
+    for held in held_out or examples:
         train, trained_on = fold_training(held, examples, list(extra))
         for name, make in systems.items():
             t0 = time.perf_counter()

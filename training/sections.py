@@ -5,8 +5,8 @@ classifiers of `fazhi.sections` on gold reports.
 
 runs the section stage of `training.run` alone: the leave-one-report-out folds over the real
 reports (reports/sections.md), the folds over the written passages of held-out provinces
-(reports/sections_provinces.md) and, with `--final`, the shipped section tagger
-(models/fazhi-zh/sections, then the pipeline is packaged again).
+(reports/sections_provinces.md) and, with `--final` (or `--final-only`, without the folds), the
+shipped section tagger (models/fazhi-zh/sections, then the pipeline is packaged again).
 
 Training instances come from running the tagger's own left-to-right decoder with the gold
 answers in place of its decisions, so every feature (numbering, the parent's part, …) is
@@ -126,6 +126,26 @@ def passage_provinces(passages: list[GoldReport], gold_path: str | Path) -> dict
         encoding="utf-8"))["province"] for p in passages}
 
 
+def province_stage(real: list[GoldReport], passages: list[GoldReport], settings,
+                   reports: str | Path, systems: dict | None = None) -> dict:
+    """The folds over the passages of held-out provinces, written to
+    reports/sections_provinces.{md,json}; their results."""
+    import time
+
+    from training.folds import section_province_folds
+    from training.reporting import PROVINCE_FOLDS, write_section_reports
+    from training.systems import section_systems
+
+    t0 = time.perf_counter()
+    results = section_province_folds(
+        real, passages, passage_provinces(passages, settings.paths.synthetic_gold),
+        systems or section_systems(settings))
+    write_section_reports(results, settings.evaluation.targets, reports,
+                          time.perf_counter() - t0, name="sections_provinces",
+                          folds=PROVINCE_FOLDS)
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
     import sys
@@ -133,8 +153,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from fazhi.data import load_examples
     from fazhi.settings import load_settings
-    from training.folds import section_folds, section_province_folds
-    from training.reporting import PROVINCE_FOLDS, write_section_reports
+    from training.folds import section_folds
+    from training.reporting import write_section_reports
     from training.systems import section_systems
 
     ap = argparse.ArgumentParser(prog="python -m training.sections",
@@ -146,6 +166,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="also train the shipped section tagger and package the pipeline")
     ap.add_argument("--no-provinces", action="store_true",
                     help="skip the folds over the passages of held-out provinces")
+    ap.add_argument("--final-only", action="store_true",
+                    help="skip every fold: train the shipped section tagger and package")
+    ap.add_argument("--no-reports", action="store_true",
+                    help="skip the leave-one-report-out folds over the real reports")
+    ap.add_argument("--folds", default=None, metavar="IDS",
+                    help="comma-separated prefixes of the real reports to hold out "
+                         "(development; the pooled figures are then partial)")
+    ap.add_argument("--systems", default=None,
+                    help="comma-separated section systems (default: all of training.systems)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     settings = load_settings(args.config)
@@ -156,26 +185,27 @@ def main(argv: list[str] | None = None) -> int:
     passages = load_examples(paths.synthetic_corpus, paths.synthetic_gold, settings.normalize,
                              origin="synthetic")
     extra = passages if settings.training.sections_synthetic else []
-    systems = section_systems(settings)
+    systems = {} if args.final_only else section_systems(settings)
+    if args.systems:
+        systems = {k: v for k, v in systems.items() if k in args.systems.split(",")}
     t0 = time.perf_counter()
-    results = section_folds(real, systems, extra)
-    write_section_reports(results, targets, reports, time.perf_counter() - t0)
+    held = [ex for ex in real if not args.folds
+            or ex.doc_id.startswith(tuple(args.folds.split(",")))]
+    results = section_folds(real, systems, extra, held) if systems and not args.no_reports \
+        else {}
+    if results:
+        write_section_reports(results, targets, reports, time.perf_counter() - t0)
     for name, r in results.items():
         m = r["pooled"]
         print(f"held-out reports, {name:<15} part acc {m['part']['accuracy']:.3f}, topic "
               f"macro-F1 {m['topic']['macro_f1']:.3f}, heading F1 {m['heading']['f1']:.3f}")
-    if not args.no_provinces:
-        t0 = time.perf_counter()
-        provinces = section_province_folds(real, passages,
-                                           passage_provinces(passages, paths.synthetic_gold),
-                                           systems)
-        write_section_reports(provinces, targets, reports, time.perf_counter() - t0,
-                              name="sections_provinces", folds=PROVINCE_FOLDS)
+    if systems and not args.no_provinces:
+        provinces = province_stage(real, passages, settings, reports, systems)
         for name, r in provinces.items():
             m = r["pooled"]
             print(f"held-out provinces, {name:<15} part acc {m['part']['accuracy']:.3f}, topic "
                   f"macro-F1 {m['topic']['macro_f1']:.3f}, heading F1 {m['heading']['f1']:.3f}")
-    if args.final:
+    if args.final or args.final_only:
         from training.package import package
 
         model_out = Path(args.model_out or paths.model)
