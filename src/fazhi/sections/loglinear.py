@@ -88,9 +88,9 @@ def fit_loglinear(rows: list[list[str]], labels: list[str], classes: tuple[str, 
              if label in classes]
     v_row, v_name, v_label = (np.array(v, dtype=np.int64) for v in zip(*votes)) if votes else \
         (np.zeros(0, dtype=np.int64),) * 3
-    # scipy's sparse products (the [train] extra; seqeval's scikit-learn brings it too): faster than
-    # the time of summing the pairs with bincount, which mattered once the written passages
-    # joined the real reports (a held-out fold then took minutes on a shared machine).
+    # scipy's sparse products (the [train] extra; seqeval's scikit-learn brings it too) rather
+    # than summing the pairs with bincount column by column: that mattered once the written
+    # passages joined the real reports (a held-out fold then took minutes on a shared machine).
     from scipy.sparse import csr_matrix
 
     x = csr_matrix((np.ones(len(row_of)), (row_of, col_of)), shape=(len(rows), len(vocab)))
