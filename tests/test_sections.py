@@ -218,3 +218,71 @@ def test_held_out_folds_score_model_and_baseline_and_write_both_reports(examples
                           seconds=1.0)
     assert "model" in json.loads((tmp_path / "sections.json").read_text())["systems"]
     assert "## Pooled" in (tmp_path / "sections.md").read_text()
+
+
+# --- web-site chrome, heading ends, leadership topics (issue 16) -------------------------------
+
+CHROME_PAGE = ("某市人民政府门户网站\n无障碍  简体  繁体\n首页 > 政务公开 > 法治政府建设\n"
+               "2023年2月10日 星期五\n来源:市司法局    发布时间:2023-02-10 09:30    浏览次数:120\n"
+               "字号:大 中 小\n某市2022年法治政府建设年度报告\n(2023年2月10日)\n"
+               "2022年,市政府坚持依法行政,各项工作取得新进展。\n一、主要举措和成效\n"
+               "(一)优化营商环境。推进放管服改革,压减审批时限。\n")
+
+
+def test_site_chrome_above_a_report_is_other_and_its_title_is_title(tagger):
+    text = CHROME_PAGE
+    secs = tagger.predict(text)
+    assert_covers_once(text, secs)
+    title_at = text.index("某市2022年")
+
+    def part_at(i):
+        return next(s.part for s in secs if s.start <= i < s.end)
+
+    for line in ("某市人民政府门户网站", "无障碍", "首页 >", "2023年2月10日 星期五", "来源:",
+                 "字号"):
+        assert part_at(text.index(line)) == "OTHER", line
+    assert part_at(title_at) == "TITLE"
+    assert part_at(text.index("(2023年2月10日)")) == "TITLE"  # the report's own dateline
+    # chrome after the title line (source and date under the title) is OTHER too
+    after = "某区2022年法治政府建设情况报告\n信息来源:区司法局  发布日期:2023-01-31\n" \
+            "2022年,区政府坚持依法行政。\n一、主要成效\n(一)优化营商环境。推进改革。\n"
+    secs = tagger.predict(after)
+    src = after.index("信息来源")
+    assert next(s.part for s in secs if s.start <= src < s.end) == "OTHER"
+    assert next(s.part for s in secs if s.start <= 0 < s.end) == "TITLE"
+
+
+def test_a_lead_sentence_that_runs_on_is_cut_at_its_first_clause(tagger):
+    text = ("一、主要举措和成效\n(一)严格规范公正文明执法\n"
+            "一是加强行政执法监督,全年开展案卷评查两次,发现并督促整改问题三十余个。"
+            "同时组织执法人员培训。二是强化制度建设,确保工作有依据。区政府制定工作规则。\n")
+    found = headings(text, tagger.predict(text))
+    assert "一是加强行政执法监督" in found  # 35 characters to the 。, and the paragraph goes on
+    assert "二是强化制度建设,确保工作有依据" in found  # a short lead sentence stays whole
+
+
+def test_leadership_mechanisms_are_leadership_org(tagger):
+    text = ("2022年法治政府建设情况报告\n2022年,区政府坚持依法行政。\n一、主要举措和成效\n"
+            "(一)坚持高位推动。区委、区政府主要负责同志四次专题研究法治政府建设。\n"
+            "(二)深化法治政府示范创建。对照指标体系逐项整改,补齐短板。\n"
+            "(三)加强法治建设督察考核。将法治建设纳入绩效考核,权重提高至5%。\n"
+            "(四)优化营商环境。推进放管服改革,压减审批时限。\n")
+    secs = tagger.predict(text)
+    for h in ("(一)坚持高位推动", "(二)深化法治政府示范创建", "(三)加强法治建设督察考核"):
+        assert section_of(text, secs, h).topic == "LEADERSHIP_ORG", h
+    assert section_of(text, secs, "(四)优化营商环境").topic == "FUNCTIONS"
+
+
+def test_passages_are_held_out_by_province_in_groups_of_about_equal_size():
+    from types import SimpleNamespace
+
+    from training.folds import province_groups
+
+    province = {f"p{i}": prov for i, prov in enumerate(
+        ["江苏省"] * 6 + ["浙江省"] * 5 + ["广东省"] * 4 + ["四川省"] * 3 + ["甘肃省"] * 2
+        + ["青海省"])}
+    passages = [SimpleNamespace(doc_id=d) for d in province]
+    groups = province_groups(passages, province, 3)
+    assert sorted(p for g in groups for p in g) == sorted(set(province.values()))
+    sizes = [sum(1 for d in province if province[d] in g) for g in groups]
+    assert max(sizes) - min(sizes) <= 1  # 21 passages: 7 each

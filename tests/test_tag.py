@@ -178,6 +178,7 @@ def record_before(doc, report) -> dict:
         return None if sec is None else index[(sec.start_char, sec.end_char)]
 
     from fazhi.normalize import is_traditional
+    from fazhi.pipeline.extensions import section_extent
 
     return {
         "file": str(report.path), "doc_id": report.path.stem, "format": "text",
@@ -185,8 +186,9 @@ def record_before(doc, report) -> dict:
         "script": "traditional" if is_traditional(text) else "simplified",
         "chars": len(text),
         "document": doc._.document,
-        "sections": [{"index": i, "start": s.start_char, "end": s.end_char, "part": s.label_,
-                      "topic": s._.topic, "heading": heading(s)} for i, s in enumerate(sections)],
+        "sections": [{"index": i, "start": section_extent(s)[0], "end": section_extent(s)[1],
+                      "part": s.label_, "topic": s._.topic, "heading": heading(s)}
+                     for i, s in enumerate(sections)],
         "entities": [
             {"start": e.start_char, "end": e.end_char, "label": e.label_, "text": e.text,
              "normalized": e._.normalized, "value": e._.value, "section": section_of(e),

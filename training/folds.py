@@ -98,14 +98,15 @@ def _score(results: dict, collected: dict, held: GoldReport, counts: dict, name:
              fold["strict"]["micro"]["f1"], fold["seconds"])
 
 
-def section_folds(examples: list[GoldReport], systems: dict, extra: list[GoldReport] = ()) -> dict:
+def section_folds(examples: list[GoldReport], systems: dict, extra: list[GoldReport] = (),
+                  held_out: list[GoldReport] | None = None) -> dict:
     """Per-fold and pooled section scores of every section system ({system: {"folds":
     {doc_id: metrics}, "pooled": metrics}}; metrics as in `summarise`, plus per fold the
     seconds it took, heading errors and the coverage problems `validate` finds in the
-    prediction, always 0)."""
+    prediction, always 0). `held_out`: the reports to hold out (default: each in turn)."""
     results = {name: {"folds": {}, "pooled": None} for name in systems}
     pooled: dict[str, dict | None] = {name: None for name in systems}
-    for held in examples:
+    for held in held_out or examples:
         train, trained_on = fold_training(held, examples, list(extra))
         for name, make in systems.items():
             t0 = time.perf_counter()
@@ -122,6 +123,57 @@ def section_folds(examples: list[GoldReport], systems: dict, extra: list[GoldRep
             log.info("%s, held out %s: part acc %.3f, topic macro-F1 %.3f, heading F1 %.3f",
                      name, held.doc_id, fold["part"]["accuracy"], fold["topic"]["macro_f1"],
                      fold["heading"]["f1"])
+    for name in systems:
+        results[name]["pooled"] = summarise(pooled[name])
+    return results
+
+
+def province_groups(passages: list[GoldReport], province: dict[str, str], k: int
+                    ) -> list[list[str]]:
+    """The passages' provinces in `k` groups of about equal numbers of passages (largest
+    province first, each to the group with the fewest so far; ties by name): the held-out units
+    of the synthetic split."""
+    counts: dict[str, int] = {}
+    for p in passages:
+        counts[province[p.doc_id]] = counts.get(province[p.doc_id], 0) + 1
+    groups: list[list[str]] = [[] for _ in range(k)]
+    sizes = [0] * k
+    for prov in sorted(counts, key=lambda q: (-counts[q], q)):
+        i = sizes.index(min(sizes))
+        groups[i].append(prov)
+        sizes[i] += counts[prov]
+    return groups
+
+
+def section_province_folds(real: list[GoldReport], passages: list[GoldReport],
+                           province: dict[str, str], systems: dict, k: int = 5) -> dict:
+    """Section scores on written passages of units held out from training: each fold holds out
+    the passages of one group of provinces (`province_groups`) and trains every system on the
+    four real reports and the other passages. Same result shape as `section_folds`, with a
+    fold per group (its id lists the provinces)."""
+    results = {name: {"folds": {}, "pooled": None} for name in systems}
+    pooled: dict[str, dict | None] = {name: None for name in systems}
+    for group in province_groups(passages, province, k):
+        held = [p for p in passages if province[p.doc_id] in group]
+        train = real + [p for p in passages if province[p.doc_id] not in group]
+        fold_id = "、".join(group)
+        for name, make in systems.items():
+            t0 = time.perf_counter()
+            tagger = make(train)
+            counts = None
+            for ex in held:
+                pred = tagger.predict_normalized(ex.norm)
+                c = score_counts(ex.norm.original, ex.gold.sections, pred)
+                counts = c if counts is None else add_counts(counts, c)
+            fold = summarise(counts)
+            fold.update(seconds=round(time.perf_counter() - t0, 2), passages=len(held),
+                        training_data={"real": len(real), "synthetic": len(train) - len(real)},
+                        errors={"missed": [], "false": []})
+            results[name]["folds"][fold_id] = fold
+            pooled[name] = counts if pooled[name] is None else add_counts(pooled[name], counts)
+            log.info("%s, held out %s (%d passages): part acc %.3f, topic macro-F1 %.3f, "
+                     "heading F1 %.3f", name, fold_id, len(held), fold["part"]["accuracy"],
+                     fold["topic"]["macro_f1"], fold["heading"]["f1"])
     for name in systems:
         results[name]["pooled"] = summarise(pooled[name])
     return results

@@ -135,18 +135,34 @@ def headline(m: dict) -> dict:
             "boundary_f1": m["boundary"]["f1"]}
 
 
-def section_markdown(results: dict, targets: Targets, seconds: float | None = None) -> str:
+SECTION_SCORES = ("Scores on the original characters. Topic macro-F1 averages the real "
+                  "topics in gold or prediction (NONE left out of the average); a heading "
+                  "counts when its span equals a gold heading span, `heading_start` when only "
+                  "its start does; `boundary` scores the starts of all sections, headless ones "
+                  "(title, preamble, captions) included.")
+REPORT_FOLDS = ("# Section tagger: held-out-report evaluation",
+                ("Leave-one-report-out over the corpus reports (the entity tagger's folds): each "
+                "report is tagged by a model trained on the others only (and on the written "
+                 "passages that pass the leakage guard, where a system uses them). "))
+PROVINCE_FOLDS = ("# Section tagger: written passages of held-out provinces",
+                  ("The written passages (annotations/synthetic/) grouped by the province of "
+                  "their unit into five groups of about equal size; each group is tagged by "
+                  "systems trained on the four real reports and the passages of the other "
+                  "provinces only, so no unit, province or level of government of a scored "
+                  "passage was seen in training. `model_real_only` is trained on the four real "
+                  "reports alone: what a new user's reports of other units get from the corpus. "))
+
+
+def section_markdown(results: dict, targets: Targets, seconds: float | None = None,
+                     folds: tuple[str, str] = REPORT_FOLDS, notes: str = "") -> str:
     cols = ["part_accuracy", "part_macro_f1", "topic_accuracy", "topic_macro_f1", "heading_p",
             "heading_r", "heading_f1", "heading_start_f1", "boundary_f1"]
-    lines = ["# Section tagger: held-out-report evaluation", "",
-             ("Leave-one-report-out over the corpus reports (the entity tagger's folds): each "
-              "report is tagged by a model trained on the others only. Scores on the original "
-              "characters. Topic macro-F1 averages the real topics in gold or prediction "
-              "(NONE left out of the average); a heading counts when its span equals a gold "
-              "heading span, `heading_start` when only its start does; `boundary` scores the "
-              "starts of all sections, headless ones (title, preamble, captions) included."), "",
-             "## Pooled", "", "| system | " + " | ".join(cols) + " |",
-             "|---" * (len(cols) + 1) + "|"]
+    by_report = folds is REPORT_FOLDS
+    lines = [folds[0], "", folds[1] + SECTION_SCORES, ""]
+    if notes:
+        lines += [notes, ""]
+    lines += ["## Pooled", "", "| system | " + " | ".join(cols) + " |",
+              "|---" * (len(cols) + 1) + "|"]
     for name, r in results.items():
         h = headline(r["pooled"])
         lines.append(f"| {name} | " + " | ".join(f"{h[c]:.3f}" for c in cols) + " |")
@@ -155,12 +171,14 @@ def section_markdown(results: dict, targets: Targets, seconds: float | None = No
         lines += ["", "Targets: " + ", ".join(
             f"{k} ≥ {v} ({'met' if model[k] >= v else 'not met'}: {model[k]:.3f})"
             for k, v in targets.sections.items()) + "."]
-    lines += ["", "## Per held-out report", "", "| system | report | " + " | ".join(cols) + " |",
-              "|---" * (len(cols) + 2) + "|"]
+    unit = "report" if by_report else "provinces"
+    lines += ["", f"## Per held-out {unit}", "", f"| system | {unit} | " + " | ".join(cols)
+              + " |", "|---" * (len(cols) + 2) + "|"]
     for name, r in results.items():
         for doc_id, f in r["folds"].items():
             h = headline(f)
-            lines.append(f"| {name} | {doc_id[:3]} | " + " | ".join(f"{h[c]:.3f}" for c in cols)
+            label = doc_id[:3] if by_report else f"{doc_id} ({f.get('passages', '?')})"
+            lines.append(f"| {name} | {label} | " + " | ".join(f"{h[c]:.3f}" for c in cols)
                          + " |")
     if model:
         lines += ["", "## Parts and topics of the model, pooled (F1, gold characters)", ""]
@@ -168,6 +186,7 @@ def section_markdown(results: dict, targets: Targets, seconds: float | None = No
             per = results["model"]["pooled"][kind]["per_label"]
             lines.append(f"- {kind}: " + ", ".join(f"{lab} {v['f1']:.3f} ({v['gold_chars']})"
                                                    for lab, v in per.items() if lab != "-"))
+    if model and by_report:
         lines += ["", "## Heading errors of the model (first 15 per fold)", ""]
         for doc_id, f in results["model"]["folds"].items():
             lines += [f"### {doc_id}", ""]
@@ -204,17 +223,20 @@ def write_entity_reports(results: dict, timing: dict, targets: Targets,
 
 
 def write_section_reports(results: dict, targets: Targets, reports_dir: str | Path,
-                          seconds: float | None = None) -> None:
+                          seconds: float | None = None, name: str = "sections",
+                          folds: tuple[str, str] = REPORT_FOLDS, notes: str = "") -> None:
+    """`name.json` and `name.md` in `reports_dir` (the error lists in errors/name.json)."""
     reports_dir = Path(reports_dir)
     figures, errs = _split_errors(results)
     payload = {"systems": figures, "targets": targets.sections}
     if seconds is not None:
         payload["run"] = {"seconds": round(seconds, 1)}
-    atomic_write_text(reports_dir / "sections.json",
+    atomic_write_text(reports_dir / f"{name}.json",
                       json.dumps(payload, ensure_ascii=False, indent=1))
-    atomic_write_text(reports_dir / "errors" / "sections.json",
+    atomic_write_text(reports_dir / "errors" / f"{name}.json",
                       json.dumps(errs, ensure_ascii=False, indent=1))
-    atomic_write_text(reports_dir / "sections.md", section_markdown(results, targets, seconds))
+    atomic_write_text(reports_dir / f"{name}.md",
+                      section_markdown(results, targets, seconds, folds, notes))
 
 
 # What the model card says of each base encoder (provenance: ../shared/models/README.md).

@@ -102,6 +102,15 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         section_results = section_folds(examples, section_systems(settings), section_extra)
         section_seconds = time.perf_counter() - t0
+        from training.sections import province_stage
+
+        passages = synthetic or load_examples(paths.synthetic_corpus, paths.synthetic_gold,
+                                              settings.normalize, origin="synthetic")
+        for name, r in province_stage(examples, passages, settings, reports).items():
+            m = r["pooled"]
+            print(f"sections, held-out provinces, {name:<15} part acc "
+                  f"{m['part']['accuracy']:.3f}, topic macro-F1 {m['topic']['macro_f1']:.3f}, "
+                  f"heading F1 {m['heading']['f1']:.3f}")
 
     if not args.no_final and "transformer" in systems:
         from training.entities import train_entity_tagger

@@ -72,5 +72,9 @@ def section_systems(settings: Settings) -> dict:
 
     table = settings.table("sections")
     c = SectionTrainConfig.from_dict(table)
-    return {"model": lambda train: train_section_tagger(train, table),
-            "rules": lambda train: KeywordSectionTagger(c.run_on_chars, c.body_chars)}
+    systems = {"model": lambda train: train_section_tagger(train, table)}
+    if settings.training.sections_synthetic:  # what the passages add, fold by fold
+        systems["model_real_only"] = lambda train: train_section_tagger(
+            [e for e in train if e.origin == "real"], table)
+    systems["rules"] = lambda train: KeywordSectionTagger(c.run_on_chars, c.body_chars)
+    return systems

@@ -83,8 +83,8 @@ class TrainingData:
     # Train the entity tagger on the written passages beside the real reports (each fold
     # leaves out the passages that name what only its held-out report names).
     synthetic: bool = True
-    # The same for the section tagger: off, as measured (reports/sections_with_passages.md).
-    sections_synthetic: bool = False
+    # The same for the section tagger (reports/sections.md, reports/sections_provinces.md).
+    sections_synthetic: bool = True
 
 
 @dataclass(frozen=True)

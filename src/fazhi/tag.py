@@ -126,10 +126,12 @@ def record(doc, report: ReportFile) -> dict:
     of sentence starts per report, looked up by bisection: `ent._.section` rebuilds the list
     for every entity and `ent.sent` walks the tokens back and forth, which made this step
     quadratic in the report's length (104 of 160 s for a 1M-character report)."""
+    from fazhi.pipeline.extensions import section_extent
     from fazhi.pipeline.values import surface
 
     sections = list(doc.spans.get("sections", []))
-    section_starts = [s.start_char for s in sections]
+    extents = [section_extent(s) for s in sections]  # they tile the text
+    section_starts = [a for a, _ in extents]
     sentence_of = _sentence_lookup(doc)
     text = report.text
 
@@ -142,7 +144,7 @@ def record(doc, report: ReportFile) -> dict:
     def section_of(ent):
         # The section containing the entity's first character (fazhi.pipeline.extensions).
         i = bisect.bisect_right(section_starts, ent.start_char) - 1
-        return i if i >= 0 and ent.start_char < sections[i].end_char else None
+        return i if i >= 0 and ent.start_char < extents[i][1] else None
 
     def sentence(ent):
         a, b = sentence_of(ent)
@@ -160,9 +162,9 @@ def record(doc, report: ReportFile) -> dict:
         # None with the reason
         "document": doc._.document,
         "sections": [
-            {"index": i, "start": s.start_char, "end": s.end_char, "part": s.label_,
-             "topic": s._.topic, "heading": heading(s)}
-            for i, s in enumerate(sections)
+            {"index": i, "start": a, "end": b, "part": s.label_, "topic": s._.topic,
+             "heading": heading(s)}
+            for i, (s, (a, b)) in enumerate(zip(sections, extents))
         ],
         "entities": [
             {"start": e.start_char, "end": e.end_char, "label": e.label_, "text": e.text,

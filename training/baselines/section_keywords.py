@@ -23,7 +23,7 @@ from fazhi.sections import (
 class KeywordSectionTagger:
     """Fixed rules on the same candidates: the baseline the learned tagger has to beat."""
 
-    def __init__(self, run_on_chars: int = 60, body_chars: int = 100):
+    def __init__(self, run_on_chars: int = 32, body_chars: int = 100):
         self.run_on_chars, self.body_chars = run_on_chars, body_chars
 
     @staticmethod

@@ -11,7 +11,7 @@ from spacy.tokens import Doc
 
 from fazhi.annotations.schema import Section
 from fazhi.labels import PARTS
-from fazhi.pipeline import extensions  # noqa: F401
+from fazhi.pipeline.extensions import section_extent
 from fazhi.pipeline.normalizer import normalized
 from fazhi.pipeline.tokens import char_spans
 from fazhi.sections import SectionTagger
@@ -36,10 +36,12 @@ class SectionsComponent:
         sections = self.tagger.predict_normalized(normalized(doc))
         spans = char_spans(doc, [(s.start, s.end, s.part) for s in sections])
         doc.spans[SPANS_KEY] = spans
-        for span in doc.spans[SPANS_KEY]:
+        extents = _extents(sections, [(s.start_char, s.end_char) for s in spans])
+        for span, extent in zip(doc.spans[SPANS_KEY], extents):
             sec = _source(sections, span.start_char, span.end_char)
             span._.topic = sec.topic
             span._.heading = sec.heading
+            span._.extent = extent
         return doc
 
     def score(self, examples, **kwargs) -> dict:
@@ -71,8 +73,24 @@ class SectionsComponent:
 
 def doc_sections(doc: Doc) -> list[Section]:
     """The sections of a Doc as plain records (original offsets)."""
-    return [Section(s.start_char, s.end_char, s.label_, s._.topic or "NONE", s._.heading)
+    return [Section(*section_extent(s), s.label_, s._.topic or "NONE", s._.heading)
             for s in doc.spans.get(SPANS_KEY, [])]
+
+
+def _extents(sections: list[Section], spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Each span's section with the whitespace at its edges (the tagger's sections tile the
+    text); a section of whitespace only, which has no span, goes to the span before it (to
+    the first one when it opens the text)."""
+    out: list[list[int]] = []
+    for a, b in spans:
+        sec = _source(sections, a, b)
+        out.append([sec.start, sec.end])
+    for k in range(1, len(out)):  # a whitespace-only section between two spans
+        out[k - 1][1] = out[k][0]
+    if out:
+        out[0][0] = 0
+        out[-1][1] = max(out[-1][1], sections[-1].end)
+    return [(a, b) for a, b in out]
 
 
 def _source(sections, start: int, end: int):
@@ -84,7 +102,7 @@ def _source(sections, start: int, end: int):
     "fazhi_sections",
     assigns=["doc.spans"],
     requires=["doc._.normalized"],
-    default_config={"run_on_chars": 60, "body_chars": 100},
+    default_config={"run_on_chars": 32, "body_chars": 100},
     default_score_weights={"sections_part_acc": 0.5, "sections_topic_macro_f1": 0.5,
                            "sections_heading_f1": 0.0},
 )

@@ -23,21 +23,28 @@ How it works, and why so (four gold reports to learn from, each fold three):
 - **Front and back matter by definition.** Tables of contents (lines with dot leaders and
   page numbers) are no candidates and form one OTHER section, and the unnumbered headings the
   specification names (目录, 前言, 结束语, …) open sections whose part it fixes. Only one report
-  has any of these, so a held-out fold could never learn them; they are layout facts.
+  has any of these, so a held-out fold could never learn them; they are layout facts. So is a
+  web site's chrome above the report (its name, breadcrumb, 无障碍/简体/繁体, the 来源/发布时间
+  line, 字号, a date line before the title): each such line before the first numbered heading
+  is an OTHER section, and the line after it starts afresh (the title).
 - **Heading end by the guidelines' rule:** the first 。/；/line end or the next heading; a lead
-  sentence longer than `run_on_chars` that runs on into its paragraph ends at its first comma
+  sentence longer than `run_on_chars` (32) that runs on into its paragraph ends at its first comma
   (`二是继续加大对街乡的联合培训力度,…`), a one-sentence item only past twice that.
 - **Part and topic learned over the structure.** Enumerator kinds get levels in order of
   first use (a stack), which gives each section a parent. Two more log-linear classifiers
   label the sections top-down. Besides label-specific features (a top-level heading's
   characters, a headless section's shape and first characters, the start of the body) they
-  read *votes*: the parent's label, the previous section's, and the label the specification's
+  read *votes*: the parent's label, the previous section's at the same level (not the one
+  just before: a thematic report's (二) follows the last item of (一)'s 未来展望, PLANS), and
+  the label the specification's
   keyword lists give the heading or the body, each with one weight shared by all labels. The
   gold thus learns how far to trust inheritance and keywords, and a vote carries over to
   labels a fold has few examples of (DIGITAL, SOCIETY). A sub-section's own words do not
   feed its part (a fold's sub-sections are mostly one report's ACHIEVEMENTS), except that a
-  heading that is a part's name (`3.未来展望`) opens that part at any level. Parts without a
-  topic get NONE.
+  heading that is a part's name (`3.未来展望`) opens that part at any level. A top-level
+  heading also reads its rank among the part headings (a first part heading in words no
+  training report used is still most likely the measures and results). Parts without a topic
+  get NONE.
 
 The classifiers are small (sparse binary features, softmax), so a whole leave-one-report-out
 evaluation trains in seconds; the training code is `training/sections.py`.

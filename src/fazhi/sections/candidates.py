@@ -15,11 +15,14 @@ CN_ENUM = "一二三四五六七八九十"
 ENUMERATORS = {
     "CN_COMMA": rf"(?<![{CN_ENUM}])[{CN_ENUM}]{{1,3}}、",
     "CN_PAREN": rf"\([{CN_ENUM}]{{1,3}}\)",
-    "AR_DOT": r"(?<![\d.])\d{1,2}\.(?!\d)",
+    # `4.2021年工作安排`: a number before a year is still an enumerator
+    "AR_DOT": r"(?<![\d.])\d{1,2}\.(?:(?!\d)|(?=\d{4}年))",
     "AR_COMMA": r"(?<![\d.])\d{1,2}、",
     "AR_PAREN": r"\(\d{1,2}\)",
     "CIRCLED": r"[①-⑳]",
     "CN_SHI": rf"(?<![{CN_ENUM}])[{CN_ENUM}]{{1,3}}是",
+    # `第一,…` lead sentences and `第二部分 …` part headings
+    "CN_DI": rf"第[{CN_ENUM}]{{1,3}}(?:[,、]|部分)",
     "DASH": r"-{2,}|—{1,2}",
 }
 
@@ -34,6 +37,43 @@ _TITLE_END = re.compile(r"(?:报告|白皮书)")
 
 
 HEADING_STOP = re.compile(r"[。;；!?！？\n]")
+
+
+# Lines a government web site puts above (and around) a report it publishes: its name, the
+# breadcrumb, the accessibility and script switches, the source/date/hits line, the font-size
+# switch. They are OTHER by definition, whatever a fold has seen, like a table of contents.
+# On normalised text (simplified, width-folded).
+CHROME_PATTERNS = (
+    r"(?:门户网站|政府网|政务网|网站)(?:欢迎您!?)?$", r"欢迎您",
+    r"^(?:无障碍|简体|繁体|简|繁|English|长者模式|关怀版|登录|注册|[|/\s])+$",
+    r"首页\s*(?:>|›|»|/)", r"^(?:您(?:当前)?的?|当前)(?:所在)?位置[:：]",
+    (r"(?:^|\s)(?:发布时间|发布日期|信息来源|来源|浏览次数|点击数|点击量|访问量|阅读量|"
+     r"责任编辑)\s*[:：]"),
+    r"字号\s*[:：]?\s*[大中小]", r"^【?(?:打印|关闭|分享|收藏)",
+    r"^今天是",
+)
+_CHROME = re.compile("|".join(CHROME_PATTERNS))
+# A date alone on a line is the site's before the report's title, the report's own dateline
+# (TITLE) after it.
+_DATE_LINE = re.compile(r"^\d{4}(?:-\d{1,2}-\d{1,2}|年\d{1,2}月\d{1,2}日)\s*"
+                        r"(?:星期[一二三四五六日天])?\s*(?:\d{1,2}:\d{2}(?::\d{2})?)?$")
+
+
+def chrome_lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the web-site chrome lines before the report's first numbered heading;
+    a bare date line counts only before the first line with 报告/白皮书 (the title)."""
+    out, titled = [], False
+    for a, b in line_spans(text):
+        line = text[a:b].strip()
+        if not line:
+            continue
+        if _ENUM_RX.match(line) or lexicon_part(line):
+            break
+        if _CHROME.search(line) or (not titled and _DATE_LINE.match(line)):
+            out.append((a + len(text[a:b]) - len(text[a:b].lstrip()), b))
+        elif _TITLE_END.search(line):
+            titled = True
+    return out
 
 
 @dataclass
@@ -74,7 +114,7 @@ def toc_blocks(text: str) -> list[tuple[int, int]]:
 
 
 def _value(kind: str, marker: str) -> int | None:
-    digits = re.sub(r"[^0-9一二三四五六七八九十]", "", marker.replace("是", ""))
+    digits = re.sub(r"[^0-9一二三四五六七八九十]", "", marker.replace("是", "").replace("部分", ""))
     if not digits:
         return None
     if digits.isdigit():
@@ -112,6 +152,13 @@ def find_candidates(text: str) -> list[Candidate]:
         if not lexicon_part(prev):
             found[a] = Candidate(a, "TOC", a, forced=True)
         nxt = [c for c in found.values() if c.pos >= end]
+        if nxt:
+            min(nxt, key=lambda c: c.pos).forced = True
+    chrome = chrome_lines(text)
+    for a, b in chrome:
+        found[a] = Candidate(a, "CHROME", a, forced=True)
+    for a, b in chrome:  # the line after chrome starts afresh (a title, a preamble)
+        nxt = [c for c in found.values() if c.pos > b]
         if nxt:
             min(nxt, key=lambda c: c.pos).forced = True
     first_line = line_spans(text)[0] if text else (0, 0)

@@ -131,6 +131,22 @@ def boundary_features(text: str, cand: Candidate, state: DecoderState,
     return f
 
 
+def previous_sibling(nodes: list[Node], i: int) -> Node | None:
+    """The section before node i at its own level (same parent), else the one just before.
+
+    A thematic report's (二) follows the last item of (一)'s `3.未来展望` (PLANS): the node
+    just before would vote PLANS, its sibling (一) votes the part both stand in. The written
+    passages, whose sub-sections always have the part of the section before, taught that vote
+    to outweigh inheritance until it was read from the sibling."""
+    parent = nodes[i].parent
+    for j in range(i - 1, -1, -1):
+        if nodes[j].parent == parent:
+            return nodes[j]
+        if parent is not None and j == parent:
+            break
+    return nodes[i - 1] if i else None
+
+
 def part_features(text: str, nodes: list[Node], i: int) -> list[str]:
     """A sub-section reads only its parent's and predecessor's parts and a keyword vote: its own
     words say little about the part (a fold's sub-sections are mostly one report's ACHIEVEMENTS,
@@ -138,10 +154,16 @@ def part_features(text: str, nodes: list[Node], i: int) -> list[str]:
     and headless sections also read their characters."""
     node = nodes[i]
     parent = nodes[node.parent] if node.parent is not None else None
-    prev = nodes[i - 1] if i else None
+    prev = previous_sibling(nodes, i)
     scope = "headless" if node.heading is None else "top" if parent is None or names_part(
         heading_text(text, node)) else "sub"
     f = [f"scope={scope}"]
+    if scope == "top" and node.kind != "LEXICON":
+        # The order of the numbered parts is the reporting rules' (measures and results first):
+        # a first part heading in words no training report used is still ACHIEVEMENTS.
+        rank = sum(1 for n in nodes[:i] if n.parent is None and n.heading is not None
+                   and n.kind not in ("LEXICON", "TOC"))
+        f.append(f"top_rank={min(rank, 3)}")
     if parent and scope != "top":
         f.append(f"=>{parent.part}|inherit_{scope}")
     if prev and scope != "top":  # a top-level heading opens a new part or goes on with one
@@ -157,7 +179,7 @@ def part_features(text: str, nodes: list[Node], i: int) -> list[str]:
         body = text[node.start:node.end]
         first_line = body.split("\n", 1)[0].strip()
         plain = len(first_line) <= 40 and not re.search(r"[。;；,，]", first_line)
-        after = bool(prev) and prev.heading is None
+        after = i > 0 and nodes[i - 1].heading is None
         f += [f"headless|front={node.front}|plain={plain}",
               f"headless|front={node.front}|after_headless={after}|plain={plain}"]
         f += _ngrams(first_line[:30], "b:")

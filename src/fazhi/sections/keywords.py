@@ -34,7 +34,10 @@ TOPIC_KEYWORDS = {
     "DISPUTES": ("矛盾", "纠纷", "复议", "应诉", "调解", "信访"),
     "OVERSIGHT": ("监督", "审计", "政务公开", "督察", "制约"),
     "DIGITAL": ("数字", "科技", "信息化", "智慧"),
-    "LEADERSHIP_ORG": ("党的领导", "统筹", "考核", "学法", "述法"),
+    # The guide's 党的领导与推进机制: its examples, and the mechanisms reports name for it
+    # (高位推动, 示范创建, 组织领导, 督察考核 of the duty); a 督察 that is no 考核 stays OVERSIGHT.
+    "LEADERSHIP_ORG": ("党的领导", "统筹", "考核", "学法", "述法", "高位推动", "示范创建",
+                       "组织领导", "法治建设责任", "第一责任人", "关键少数", "督察考核"),
     "SOCIETY": ("法治社会", "普法", "公共法律服务", "法律援助"),
 }
 

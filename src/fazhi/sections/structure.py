@@ -21,7 +21,7 @@ def allowed_boundaries(cand: Candidate) -> tuple[str, ...]:
 
 
 def segment(text: str, decide: Callable[[Candidate, list[str]], str],
-            run_on_chars: int = 60, breaks: frozenset[int] = frozenset()) -> list[Node]:
+            run_on_chars: int = 32, breaks: frozenset[int] = frozenset()) -> list[Node]:
     """Nodes (sections on the normalised text) from left-to-right candidate decisions.
 
     `decide(candidate, features)` returns a BOUNDARY_LABELS value; forced candidates become
@@ -36,7 +36,7 @@ def segment(text: str, decide: Callable[[Candidate, list[str]], str],
         if not (cand.forced or cand.context["unit_start"] or cand.kind == "TITLE_END"):
             continue
         if cand.forced:
-            label = "H" if cand.kind not in ("LINE", "TITLE_END", "TOC") else "S"
+            label = "H" if cand.kind not in ("LINE", "TITLE_END", "TOC", "CHROME") else "S"
         else:
             label = decide(cand, feats)
         if label == "O":
@@ -73,7 +73,7 @@ def segment(text: str, decide: Callable[[Candidate, list[str]], str],
         state.open_heading = (len(state.nodes) - 1, end)
     for i, node in enumerate(state.nodes):
         node.end = state.nodes[i + 1].start if i + 1 < len(state.nodes) else len(text)
-        if node.kind == "TOC":
+        if node.kind in ("TOC", "CHROME"):
             node.forced_part = "OTHER"
     return state.nodes
 

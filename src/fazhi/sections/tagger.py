@@ -27,7 +27,7 @@ class SectionTagger:
     boundary: LogLinear | None = None
     part: LogLinear | None = None
     topic: LogLinear | None = None
-    run_on_chars: int = 60
+    run_on_chars: int = 32
     body_chars: int = 100
 
     def predict_nodes(self, text: str, breaks: frozenset[int] = frozenset()) -> list[Node]:
