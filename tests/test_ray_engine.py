@@ -80,11 +80,12 @@ def ordered(rows: list[dict]) -> list[dict]:
 def test_the_batch_function_gives_the_rows_of_the_single_process_output(
         folder, tmp_path, capsys, shipped_model_loaded_once):
     expected = single_process(folder, tmp_path, capsys)
-    paths = sorted(str(p) for p in folder.iterdir())
+    files = sorted(folder.iterdir())
+    paths = [str(p) for p in files]
     tagger = Tagger(model=str(SHIPPED_MODEL))
     # One batch read by the caller (path + bytes, as Spark's binaryFile gives them), one
     # where the function reads the files itself.
-    results = [tagger({"path": paths[:2], "bytes": [open(p, "rb").read() for p in paths[:2]]}),
+    results = [tagger({"path": paths[:2], "bytes": [p.read_bytes() for p in files[:2]]}),
                tagger({"path": paths[2:]})]
     got = {name: [] for name in (*tables.NAMES, shards.ERRORS)}
     for res in results:

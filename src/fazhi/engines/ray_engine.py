@@ -39,7 +39,7 @@ class MissingRay(ImportError):
 def require_ray():
     try:
         import ray
-        import ray.data  # noqa: F401
+        import ray.data
     except ImportError:
         raise MissingRay(f"--engine ray needs Ray, which is not installed: "
                          f"pip install 'fazhi[{EXTRA}]'") from None
@@ -51,8 +51,8 @@ class Tagger:
     files' paths and, optionally, "bytes" to their contents (read from "path" when absent).
 
     Returns one result row per file, as columns (NumPy object arrays, so Ray Data and pandas
-    take them as they are): "file", "sha256", "error" (the one-line reason a file was not
-    tagged, else None) and, per table of fazhi.tables, that file's rows as a JSON list.
+    take them as they are): "file", "sha256" ("" when the file cannot be read), "error" (the
+    one-line reason a file was not tagged, else "") and, per table of fazhi.tables, that file's rows as a JSON list.
     The rows are fazhi.tables.rows of fazhi.tag.record: those of the single-machine output."""
 
     def __init__(self, model: str | None = None, max_chars: int | None = None,
@@ -100,8 +100,8 @@ class Tagger:
     @staticmethod
     def _add(out: dict, file: str, sha: str | None, error: str | None, rows) -> None:
         out["file"].append(file)
-        out["sha256"].append(sha)
-        out["error"].append(error)
+        out["sha256"].append(sha or "")  # strings only: Ray Data turns a None into NaN
+        out["error"].append(error or "")
         for name in tables.NAMES:
             out[name].append(json.dumps(rows[name], ensure_ascii=False) if rows else "[]")
 
@@ -110,13 +110,19 @@ def table_rows(results) -> dict[str, list[dict]]:
     """A batch of `Tagger` results as the rows of each table, and of `errors`."""
     out: dict[str, list[dict]] = {name: [] for name in (*tables.NAMES, shards.ERRORS)}
     for i, file in enumerate(results["file"]):
-        if results["error"][i] is not None:
-            out[shards.ERRORS].append({"file": str(file), "sha256": results["sha256"][i],
-                                       "reason": str(results["error"][i])})
+        error = _text(results["error"][i])
+        if error:
+            out[shards.ERRORS].append({"file": str(file), "sha256": _text(results["sha256"][i]),
+                                       "reason": error})
             continue
         for name in tables.NAMES:
             out[name].extend(json.loads(results[name][i]))
     return out
+
+
+def _text(value) -> str | None:
+    """A string column's value; "" and what a batch format made of None (NaN) are None."""
+    return value if isinstance(value, str) and value else None
 
 
 @dataclass
