@@ -72,8 +72,14 @@ def main() -> None:
         res = run([src], out, workers=w, model=args.model, files_per_batch=1)
         ray.shutdown()
         total = time.perf_counter() - t0
+        # Steady rate: the characters of every shard after the first, over the time from
+        # the first shard to the last (start-up, i.e. Ray and the actors' model loads, apart).
+        (t_first, _), (t_last, _) = res.timeline[0], res.timeline[-1]
+        after = sum(c for _, c in res.timeline[1:])
+        steady = after / (t_last - t_first) if t_last > t_first else None
         runs.append({"engine": "ray", "workers": w, "seconds": total, "ray_init_s": init,
-                     "chars_per_s": chars / total, "tagged": res.tagged,
+                     "first_shard_s": t_first + init, "chars_per_s": chars / total,
+                     "steady_chars_per_s": steady, "tagged": res.tagged,
                      "overhead_per_file_s": (total - single) / len(files)})
     report = {"files": len(files), "chars": chars, "cores": os.cpu_count(),
               "load_1min": os.getloadavg()[0], "runs": runs}
@@ -82,8 +88,11 @@ def main() -> None:
           f"load {os.getloadavg()[0]:.1f}")
     for r in runs:
         extra = (f", overhead {r['overhead_per_file_s']:+.2f} s/file vs single, ray.init "
-                 f"{r['ray_init_s']:.1f} s" if r["engine"] == "ray"
-                 else f", model load {r['model_load_s']:.1f} s")
+                 f"{r['ray_init_s']:.1f} s, first shard at {r['first_shard_s']:.1f} s, "
+                 f"steady {r['steady_chars_per_s'] or 0:,.0f} chars/s"
+                 if r["engine"] == "ray"
+                 else f", model load {r['model_load_s']:.1f} s, tagging "
+                      f"{chars / r['tagging_s']:,.0f} chars/s")
         print(f"{r['engine']:<15} workers {r['workers']}: {r['seconds']:6.1f} s, "
               f"{r['chars_per_s']:8,.0f} chars/s{extra}")
     shutil.rmtree(work, ignore_errors=True)

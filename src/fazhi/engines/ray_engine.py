@@ -2,7 +2,7 @@
 
 The files are listed and hashed on the driver (fazhi.tag.find_reports; the files already in
 DIR are left out, fazhi.engines.shards), made a dataset of paths, and tagged by a pool of
-actors (`map_batches` with `Tagger`, `concurrency` = workers), each loading the pipeline
+actors (`map_batches` with `Tagger` on an `ActorPoolStrategy` of `workers` actors), each loading the pipeline
 once. Each batch's rows come back to the driver, which writes them as one shard per table
 under DIR (fazhi.engines.shards: atomic files, resumable, no row twice).
 
@@ -132,6 +132,9 @@ class RayRun:
     errors: list[str] = field(default_factory=list)
     shards: int = 0
     seconds: float = 0.0
+    # (seconds since the start, characters tagged) as each shard is written: the start-up
+    # (Ray, the actors loading the model) apart from the steady rate (benchmarks/).
+    timeline: list[tuple[float, int]] = field(default_factory=list)
 
     def summary(self) -> str:
         return (f"tagged {self.tagged} report(s) in {self.seconds:.1f} s; "
@@ -160,11 +163,8 @@ def run(paths, out: str | Path, *, address: str | None = None, workers: int = 2,
     done = shards.prepare(out, inputs)
     todo = [f for f, sha in inputs.items() if (f, sha) not in done]
     result.skipped = len(inputs) - len(todo)
-    if result.errors:  # named paths that are not there: error rows too
-        shards.write_shard(out, {shards.ERRORS: [
-            {"file": e.split(": ", 1)[0], "sha256": None, "reason": e}
-            for e in result.errors]})
-        result.shards += 1
+    # Paths named that are not there (or folders without reports) are said here, not
+    # written: they are not files, and a row for them would be written again each run.
     for err in result.errors:
         print(err, file=sys.stderr)
     if not todo:
@@ -186,8 +186,9 @@ def run(paths, out: str | Path, *, address: str | None = None, workers: int = 2,
         ds = ray.data.from_items([{"path": f} for f in todo],
                                  override_num_blocks=max(1, -(-len(todo) // per_batch)))
         tagged = ds.map_batches(
-            Tagger, batch_size=per_batch, batch_format="numpy", concurrency=workers,
-            num_cpus=1, fn_constructor_kwargs={
+            Tagger, batch_size=per_batch, batch_format="numpy",
+            compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=1,
+            fn_constructor_kwargs={
                 "model": model_path, "max_chars": max_chars, "batch_size": batch_size,
                 "pkuseg_model": pkuseg_model})
         for batch in tagged.iter_batches(batch_size=None, batch_format="numpy"):
@@ -195,6 +196,8 @@ def run(paths, out: str | Path, *, address: str | None = None, workers: int = 2,
             shards.write_shard(out, rows)
             result.shards += 1
             result.tagged += len(rows["reports"])
+            result.timeline.append((time.perf_counter() - start,
+                                    sum(r["chars"] for r in rows["reports"])))
             for e in rows[shards.ERRORS]:
                 result.errors.append(e["reason"])
                 print(e["reason"], file=sys.stderr)
