@@ -229,3 +229,11 @@ def test_a_run_killed_mid_way_is_completed_by_the_next_without_duplicates(
     assert result.skipped >= 1 and result.skipped + result.tagged + len(result.errors) == 4
     assert_same_rows(out, expected)
     assert len(shards.rows(out, shards.ERRORS)) == 1
+
+
+def test_the_ray_engine_writes_one_folder(folder, tmp_path, capsys):
+    assert main(["tag", str(folder), "--engine", "ray"]) == 2
+    assert "give exactly one --out DIR" in capsys.readouterr().err
+    (tmp_path / "f").write_text("x")
+    assert main(["tag", str(folder), "--engine", "ray", "--out", str(tmp_path / "f")]) == 2
+    assert "is a file" in capsys.readouterr().err
