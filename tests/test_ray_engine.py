@@ -1,6 +1,7 @@
 """`fazhi tag --engine ray --out DIR`: the same tables as the single-machine Parquet output,
 as Parquet shards that a killed run leaves whole and a second run completes without
-writing any row twice; a bad file is an error row, never a failed job.
+writing any row twice; a bad file is an error row, never a failed job; a worker that dies
+is restarted by Ray and its batch tried again.
 
 The batch function (`Tagger`) and the shard folder are plain Python and tested here without
 Ray; the tests that start Ray (a local instance with 2 CPUs) are skipped when Ray is not
@@ -237,3 +238,25 @@ def test_the_ray_engine_writes_one_folder(folder, tmp_path, capsys):
     (tmp_path / "f").write_text("x")
     assert main(["tag", str(folder), "--engine", "ray", "--out", str(tmp_path / "f")]) == 2
     assert "is a file" in capsys.readouterr().err
+
+
+@needs_ray
+def test_a_worker_that_dies_is_restarted_and_its_batch_tried_again(
+        folder, tmp_path, capsys, shipped_model_loaded_once, local_ray):
+    from fazhi.engines.ray_engine import run
+
+    expected = single_process(folder, tmp_path, capsys)
+    died = tmp_path / "died"
+
+    class DiesOnce(Tagger):  # defined here: Ray ships it to the workers by value
+        def __call__(self, batch):
+            if not died.exists():
+                died.write_text("x")
+                os._exit(1)  # the worker process dies in the middle of a batch
+            return super().__call__(batch)
+
+    out = tmp_path / "ray"
+    result = run([folder], out, workers=1, model=str(SHIPPED_MODEL), files_per_batch=2,
+                 tagger=DiesOnce)
+    assert died.exists() and result.tagged == 3 and len(result.errors) == 1
+    assert_same_rows(out, expected)

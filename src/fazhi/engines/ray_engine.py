@@ -145,11 +145,12 @@ class RayRun:
 def run(paths, out: str | Path, *, address: str | None = None, workers: int = 2,
         model: str | None = None, pattern: str | None = None, max_chars: int | None = None,
         batch_size: int = 8, pkuseg_model: str | None = None,
-        files_per_batch: int | None = None, progress=None) -> RayRun:
+        files_per_batch: int | None = None, tagger: type = Tagger) -> RayRun:
     """Tag the reports under `paths` on Ray into the shard folder `out` (see the module's
     docstring). `address`: an existing cluster ("auto", "ray://host:10001" …); without it a
     local Ray instance starts with `workers` CPUs. `files_per_batch`: files per
-    `map_batches` batch, hence per shard (default: `batch_size`)."""
+    `map_batches` batch, hence per shard (default: `batch_size`). `tagger`: the batch class
+    (a subclass of `Tagger`)."""
     from fazhi.io import file_sha256
     from fazhi.pipeline import locate_model
     from fazhi.tag import find_reports
@@ -186,7 +187,7 @@ def run(paths, out: str | Path, *, address: str | None = None, workers: int = 2,
         ds = ray.data.from_items([{"path": f} for f in todo],
                                  override_num_blocks=max(1, -(-len(todo) // per_batch)))
         tagged = ds.map_batches(
-            Tagger, batch_size=per_batch, batch_format="numpy",
+            tagger, batch_size=per_batch, batch_format="numpy",
             compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=1,
             fn_constructor_kwargs={
                 "model": model_path, "max_chars": max_chars, "batch_size": batch_size,
