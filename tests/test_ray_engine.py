@@ -100,6 +100,15 @@ def test_the_batch_function_gives_the_rows_of_the_single_process_output(
                                    "reason": f"{folder / 'bad.txt'}: empty file"}]
 
 
+def test_a_file_read_from_another_location_keeps_the_path_that_names_it(
+        folder, shipped_model_loaded_once):
+    tagger = Tagger(model=str(SHIPPED_MODEL))
+    res = table_rows(tagger({"path": ["reports/a.txt", "reports/bad.txt"],
+                             "location": [str(folder / "a.txt"), str(folder / "bad.txt")]}))
+    assert [r["file"] for r in res["reports"]] == ["reports/a.txt"]
+    assert [e["reason"] for e in res[shards.ERRORS]] == ["reports/bad.txt: empty file"]
+
+
 # --- the shard folder ------------------------------------------------------------------------
 
 def rows_of(file, sha, n_entities=1):

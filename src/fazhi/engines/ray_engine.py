@@ -48,7 +48,8 @@ def require_ray():
 
 class Tagger:
     """Tags a batch of report files: `Tagger(...)(batch)`, where `batch` maps "path" to the
-    files' paths and, optionally, "bytes" to their contents (read from "path" when absent).
+    files' paths and, optionally, "bytes" to their contents (else they are read from
+    "location", when given, or "path").
 
     Returns one result row per file, as columns (NumPy object arrays, so Ray Data and pandas
     take them as they are): "file", "sha256" ("" when the file cannot be read), "error" (the
@@ -78,17 +79,27 @@ class Tagger:
 
         paths = [str(p) for p in batch["path"]]
         contents = batch["bytes"] if "bytes" in batch else [None] * len(paths)
+        # Where to read each file when it differs from the path that names it in the tables
+        # (an absolute path for a worker whose working directory is not the driver's).
+        where = [str(p) for p in batch["location"]] if "location" in batch else paths
         out: dict[str, list] = {name: [] for name in RESULT_COLUMNS}
         good = []
-        for path, data in zip(paths, contents):
+        for path, location, data in zip(paths, where, contents):
             data = bytes(data) if data is not None else None
             try:
-                rep = (read(Path(path), self.max_chars) if data is None
-                       else from_bytes(Path(path), data, self.max_chars))
+                if data is None:
+                    rep = read(Path(location), self.max_chars)
+                    rep.path = Path(path)
+                else:
+                    rep = from_bytes(Path(path), data, self.max_chars)
             except InputError as err:
                 # The content hash keys the error row: the same bytes are not tried again.
-                sha = file_sha256(path) if data is None else hashlib.sha256(data).hexdigest()
-                self._add(out, path, sha, str(err), None)
+                sha = (file_sha256(location) if data is None
+                       else hashlib.sha256(data).hexdigest())
+                reason = str(err)
+                if reason.startswith(f"{location}:"):  # named as in the tables
+                    reason = path + reason[len(location):]
+                self._add(out, path, sha, reason, None)
                 continue
             good.append(rep)
         for doc, rep in self.nlp.pipe(((r.text, r) for r in good), as_tuples=True,
@@ -174,7 +185,7 @@ def run(paths, out: str | Path, *, address: str | None = None, workers: int = 2,
     # The model is found here, so that a missing one is one line before any actor starts;
     # the actors load it from this path (a cluster's nodes need it at the same path, or an
     # installed model package: README).
-    model_path = str(locate_model(model))
+    model_path = str(locate_model(model).absolute())
 
     started = not ray.is_initialized()
     if started:
@@ -184,7 +195,8 @@ def run(paths, out: str | Path, *, address: str | None = None, workers: int = 2,
             ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
     try:
         per_batch = files_per_batch or batch_size
-        ds = ray.data.from_items([{"path": f} for f in todo],
+        ds = ray.data.from_items([{"path": f, "location": str(Path(f).absolute())}
+                                  for f in todo],
                                  override_num_blocks=max(1, -(-len(todo) // per_batch)))
         tagged = ds.map_batches(
             tagger, batch_size=per_batch, batch_format="numpy",
