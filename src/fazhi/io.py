@@ -52,12 +52,14 @@ def read_report_hashed(path: str | Path) -> tuple[str, str | None, str]:
     return extracted.text, extracted.encoding, sha256
 
 
-def read_document(path: str | Path):
+def read_document(path: str | Path, data: bytes | None = None):
     """A report file of any supported format (fazhi.extract): its Extracted text, encoding
-    and format, and the sha256 of its bytes; or InputError naming it."""
+    and format, and the sha256 of its bytes; or InputError naming it. `data`: its bytes when
+    they were read already."""
     from fazhi.extract import extract
 
-    data = read_bytes(path)
+    if data is None:
+        data = read_bytes(path)
     extracted = extract(path, data)
     if extracted.encoding not in (None, "utf-8", "utf-8-sig"):
         log.warning("%s: not UTF-8; decoded as %s", path, extracted.encoding.upper())

@@ -192,7 +192,8 @@ def create_sql(table: str) -> str:
 # --- reading: pandas DataFrames ---------------------------------------------------------------
 
 def parquet_file(folder: str | Path, table: str) -> Path:
-    """Where a Parquet output keeps one table: FOLDER/TABLE.parquet."""
+    """Where a Parquet output keeps one table: FOLDER/TABLE.parquet, a file, or a folder of
+    shards for `fazhi tag --engine ray` (fazhi.engines.shards); pyarrow reads either."""
     return Path(folder) / f"{table}.parquet"
 
 
@@ -216,7 +217,9 @@ def connect(path: str | Path):
         return duckdb.connect(str(path), read_only=True)
     con = duckdb.connect()
     for name in NAMES:
-        file = str(parquet_file(path, name)).replace("'", "''")
+        file = parquet_file(path, name)
+        # A distributed run's output (fazhi.engines.shards) has a folder of shards there.
+        file = str(file / "part-*.parquet" if file.is_dir() else file).replace("'", "''")
         con.execute(f"CREATE VIEW \"{name}\" AS SELECT * FROM read_parquet('{file}')")
     return con
 

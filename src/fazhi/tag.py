@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fazhi.extract import SUPPORTED, format_of
-from fazhi.io import InputError, deferred_interrupt, read_document
+from fazhi.io import InputError, deferred_interrupt, read_bytes, read_document
 from fazhi.normalize import is_traditional
 
 # spaCy's own default nlp.max_length. A report runs to tens of thousands of characters; a
@@ -93,16 +93,28 @@ def find_reports(paths: Iterable[str | Path], pattern: str | None = None,
 
 
 def read(path: Path, max_chars: int = MAX_CHARS) -> ReportFile:
-    """A report read and checked, or InputError with a one-line message."""
+    """A report read and checked, or InputError with a one-line message. A file too large
+    for `max_chars` is refused before it is read."""
     try:
         size = path.stat().st_size
     except OSError as err:
         raise InputError(f"{path}: cannot read ({err.strerror})") from None
+    check_size(path, size, max_chars)
+    return from_bytes(path, read_bytes(path), max_chars)
+
+
+def check_size(path: Path, size: int, max_chars: int = MAX_CHARS) -> None:
     per_char = _MAX_BYTES_PER_CHAR if format_of(path) == "text" else _MAX_BYTES_PER_CHAR_DOCUMENT
     if size > max_chars * per_char:
         raise InputError(f"{path}: {_size(size)} is too large for one report "
                          f"(limit {max_chars:,} characters; split it or raise --max-chars)")
-    extracted, sha256 = read_document(path)
+
+
+def from_bytes(path: Path, data: bytes, max_chars: int = MAX_CHARS) -> ReportFile:
+    """A report from a file's bytes already read (by this process or by an engine such as
+    Ray's), checked as `read` checks it; or InputError."""
+    check_size(path, len(data), max_chars)
+    extracted, sha256 = read_document(path, data)
     text = extracted.text
     if len(text) > max_chars:
         raise InputError(f"{path}: {len(text):,} characters is too long for one report "

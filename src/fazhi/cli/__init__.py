@@ -104,6 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--pkuseg-model", metavar="DIR",
                     help="segment words with this local spacy-pkuseg model instead of "
                          "characters")
+    sp.add_argument("--engine", choices=("local", "ray"), default="local",
+                    help="local: this process (default); ray: Ray Data actors, writing "
+                         "Parquet shards under the --out folder, resumable (needs "
+                         "pip install 'fazhi[ray]')")
+    sp.add_argument("--address", help="--engine ray: an existing Ray cluster to run on "
+                    "(e.g. auto, ray://HOST:10001); default: start a local Ray instance")
+    sp.add_argument("--workers", type=positive_int, default=2,
+                    help="--engine ray: actors tagging at once, one CPU each (default 2)")
     sp.set_defaults(func=cmd_tag)
 
     corp = sub.add_parser("corpus", help="the report corpus")

@@ -92,6 +92,8 @@ def cmd_tag(args) -> int:
     finished so far, whole, and `--resume` continues)."""
     import shlex
 
+    if args.engine == "ray":
+        return cmd_tag_ray(args)
     import fazhi.pipeline
     from fazhi.io import file_sha256
     from fazhi.output import OutputError, format_for, open_output
@@ -205,6 +207,38 @@ def cmd_tag(args) -> int:
                "-".join(map(str, sorted({min(auto.used), max(auto.used)}))) + " (auto)")
     print(f"{result.summary()}; torch threads: {threads}", file=sys.stderr)
     return 1 if result.errors or not (result.written or result.skipped) else 0
+
+
+def cmd_tag_ray(args) -> int:
+    """`fazhi tag --engine ray --out DIR`: Parquet shards under DIR, resumable by nature
+    (fazhi.engines.ray_engine). Exit codes as for the local engine."""
+    from fazhi.engines.ray_engine import MissingRay, require_ray, run
+    from fazhi.pipeline import ModelError
+    from fazhi.tables import MissingExtra
+
+    if not args.out or len(args.out) != 1:
+        print("--engine ray writes Parquet shards to one folder: give exactly one --out DIR",
+              file=sys.stderr)
+        return 2
+    out = Path(args.out[0])
+    if out.exists() and not out.is_dir():
+        print(f"{out}: is a file; --engine ray writes a folder of Parquet shards",
+              file=sys.stderr)
+        return 2
+    try:
+        require_ray()
+        result = run(args.paths, out, address=args.address, workers=args.workers,
+                     model=args.model, pattern=args.pattern, max_chars=args.max_chars,
+                     batch_size=args.batch_size, pkuseg_model=args.pkuseg_model)
+    except (MissingRay, MissingExtra, ModelError) as err:
+        print(err, file=sys.stderr)
+        return 2 if not isinstance(err, ModelError) else 1
+    except KeyboardInterrupt:
+        print(f"interrupted: the shards under {out} are whole; run the same command again "
+              "to continue", file=sys.stderr)
+        return 130
+    print(f"{result.summary()}; wrote {out} (Parquet shards)", file=sys.stderr)
+    return 1 if result.errors or not (result.tagged or result.skipped) else 0
 
 
 def _discard(outputs) -> None:
