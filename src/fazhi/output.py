@@ -62,6 +62,20 @@ class OutputError(Exception):
     """An output that cannot be written or resumed; the message is one line naming it."""
 
 
+def make_parent(target: Path) -> None:
+    """The folder `target` goes in, created if missing; a file in the way, or a folder that
+    cannot be made, is an OutputError naming `target`."""
+    for parent in target.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise OutputError(f"{target}: {parent} is a file, not a folder")
+            break
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputError(f"{target}: cannot write there ({err.strerror})") from None
+
+
 def known_formats() -> str:
     by_format = {}
     for suffix, fmt in SUFFIXES.items():
@@ -336,13 +350,8 @@ class Output:
         if target.exists() and not target.is_file():
             # a device or a pipe (/dev/stdout …): renaming over it would replace it
             raise OutputError(f"{target}: not a regular file (write to stdout without --out)")
-        for parent in target.parents:
-            if parent.exists():
-                if not parent.is_dir():
-                    raise OutputError(f"{target}: {parent} is a file, not a folder")
-                break
+        make_parent(target)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
                                        suffix=suffix)
         except OSError as err:

@@ -28,7 +28,7 @@ import tempfile
 from pathlib import Path
 
 from fazhi import tables
-from fazhi.output import Output, OutputError
+from fazhi.output import Output, OutputError, make_parent
 
 # Rows buffered before they are written as a row group (Parquet) or inserted (DuckDB):
 # about a few hundred reports' entities; bounds the memory of a long run.
@@ -40,18 +40,6 @@ def _needs(module: str, what: str):
         return tables.require(module, what)
     except tables.MissingExtra as err:
         raise OutputError(str(err)) from None
-
-
-def _check_parent(target: Path) -> None:
-    for parent in target.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise OutputError(f"{target}: {parent} is a file, not a folder")
-            break
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise OutputError(f"{target}: cannot write there ({err.strerror})") from None
 
 
 class TableOutput(Output):
@@ -106,7 +94,7 @@ class ParquetOutput(TableOutput):
             if foreign:
                 raise OutputError(f"{target}: a folder holding {foreign[0]}, which is not "
                                   "a table of fazhi tag; write elsewhere")
-        _check_parent(target)
+        make_parent(target)
         try:
             self.tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.",
                                              suffix=".tmp"))
@@ -214,7 +202,7 @@ class DuckdbOutput(TableOutput):
             raise OutputError(f"{target}: is a directory")
         if target.exists() and not target.is_file():
             raise OutputError(f"{target}: not a regular file")
-        _check_parent(target)
+        make_parent(target)
         self.created = not target.exists()
         try:
             self.con = duckdb.connect(str(target))
