@@ -42,6 +42,25 @@ def nlp():
     return load(SHIPPED_MODEL)
 
 
+@pytest.fixture
+def shipped_model_loaded_once(monkeypatch, nlp):
+    """`fazhi tag` (any CLI command) gets the session's shipped pipeline instead of loading
+    it again from disk."""
+    import fazhi.pipeline
+
+    monkeypatch.setattr(fazhi.pipeline, "load", lambda path, **kw: nlp)
+
+
+def run_tag(capsys, *args):
+    """`fazhi tag ARGS…`: (exit code, stdout, stderr), never a traceback."""
+    from fazhi.cli import main
+
+    code = main(["tag", *map(str, args)])
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err
+    return code, out.out, out.err
+
+
 @pytest.fixture(scope="session")
 def short_report(corpus_texts):
     """The opening of the traditional-script report: a title-less preamble, two heading

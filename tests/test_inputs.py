@@ -297,15 +297,8 @@ def batch(tmp_path):
     return d
 
 
-@pytest.fixture
-def tagger(monkeypatch, nlp):
-    import fazhi.pipeline
-
-    monkeypatch.setattr(fazhi.pipeline, "load", lambda path, **kw: nlp)
-
-
 def test_a_folder_of_mixed_formats_tags_the_good_files_and_names_each_bad_one(
-        capsys, tmp_path, batch, tagger):
+        capsys, tmp_path, batch, shipped_model_loaded_once):
     from fazhi.cli import main
 
     out = tmp_path / "out.jsonl"
@@ -328,7 +321,7 @@ def test_a_folder_of_mixed_formats_tags_the_good_files_and_names_each_bad_one(
     assert "6 report(s)" in err and "7 failed" in err
 
 
-def test_pattern_still_narrows_a_folder(capsys, tmp_path, batch, tagger):
+def test_pattern_still_narrows_a_folder(capsys, tmp_path, batch, shipped_model_loaded_once):
     from fazhi.cli import main
 
     code = main(["tag", str(batch), "--pattern", "*.docx", "--out", str(tmp_path / "o.jsonl")])
@@ -337,7 +330,7 @@ def test_pattern_still_narrows_a_folder(capsys, tmp_path, batch, tagger):
     assert "tagged 1 report(s)" in err and "1 failed" in err
 
 
-def test_a_folder_without_reports_says_which_files_it_looked_for(capsys, tmp_path, tagger):
+def test_a_folder_without_reports_says_which_files_it_looked_for(capsys, tmp_path, shipped_model_loaded_once):
     from fazhi.cli import main
 
     (tmp_path / "notes.md").write_text("x", encoding="utf-8")

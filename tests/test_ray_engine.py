@@ -52,13 +52,6 @@ def folder(tmp_path):
     return d
 
 
-@pytest.fixture
-def shipped_model_loaded_once(monkeypatch, nlp):
-    import fazhi.pipeline
-
-    monkeypatch.setattr(fazhi.pipeline, "load", lambda path, **kw: nlp)
-
-
 def single_process(folder, tmp_path, capsys) -> dict[str, list[dict]]:
     """The rows of every table as `fazhi tag --out X.parquet` (one process) writes them."""
     import pyarrow.parquet as pq

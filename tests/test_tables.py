@@ -12,7 +12,10 @@ import pytest
 from fazhi import tables
 from fazhi.cli import main
 
-from conftest import ROOT, subprocess_env
+from conftest import ROOT, run_tag, subprocess_env
+
+# Every CLI run of this module tags with the session's loaded pipeline.
+pytestmark = pytest.mark.usefixtures("shipped_model_loaded_once")
 
 # Written for these tests: a heading, two items, a regulation, figures with and without a
 # bound word.
@@ -27,13 +30,6 @@ REPORT = (
 )
 
 
-@pytest.fixture(autouse=True)
-def shipped_model_loaded_once(monkeypatch, nlp):
-    import fazhi.pipeline
-
-    monkeypatch.setattr(fazhi.pipeline, "load", lambda path, **kw: nlp)
-
-
 @pytest.fixture
 def folder(tmp_path, short_report):
     d = tmp_path / "reports"
@@ -42,13 +38,6 @@ def folder(tmp_path, short_report):
     (d / "b.txt").write_text(short_report, encoding="utf-8")
     (d / "c.txt").write_text(REPORT.replace("319件", "412件"), encoding="utf-8")
     return d
-
-
-def run(capsys, *args):
-    code = main(["tag", *map(str, args)])
-    out = capsys.readouterr()
-    assert "Traceback" not in out.err
-    return code, out.out, out.err
 
 
 def records(jsonl):
@@ -104,7 +93,7 @@ def test_a_record_becomes_rows_of_the_five_tables_with_the_declared_columns(nlp,
 
 def test_parquet_and_duckdb_hold_the_same_tables_as_the_records(capsys, tmp_path, folder):
     out = tmp_path / "out"
-    code, _, err = run(capsys, folder, "--out", out / "r.jsonl", "--out", out / "t.parquet",
+    code, _, err = run_tag(capsys, folder, "--out", out / "r.jsonl", "--out", out / "t.parquet",
                        "--out", out / "t.duckdb")
     assert code == 0, err
     assert f"wrote {out / 't.parquet'} (parquet)" in err
@@ -127,7 +116,7 @@ def test_parquet_and_duckdb_hold_the_same_tables_as_the_records(capsys, tmp_path
 
 
 def test_the_readme_queries_run_on_either_file(capsys, tmp_path, folder):
-    code, _, _ = run(capsys, folder, "--out", tmp_path / "t.parquet", "--out", tmp_path / "t.duckdb")
+    code, _, _ = run_tag(capsys, folder, "--out", tmp_path / "t.parquet", "--out", tmp_path / "t.duckdb")
     assert code == 0
     for path in (tmp_path / "t.parquet", tmp_path / "t.duckdb"):
         top = tables.query(path, "SELECT title, count(*) AS n FROM regulations "
@@ -145,16 +134,16 @@ def test_the_readme_queries_run_on_either_file(capsys, tmp_path, folder):
 def test_retagging_replaces_a_reports_rows_and_runs_extend_the_database(capsys, tmp_path,
                                                                          folder):
     db = tmp_path / "t.duckdb"
-    assert run(capsys, folder / "a.txt", folder / "b.txt", "--out", db)[0] == 0
+    assert run_tag(capsys, folder / "a.txt", folder / "b.txt", "--out", db)[0] == 0
     first = tables.load(db)
-    assert run(capsys, folder / "a.txt", folder / "b.txt", "--out", db)[0] == 0  # repeated
+    assert run_tag(capsys, folder / "a.txt", folder / "b.txt", "--out", db)[0] == 0  # repeated
     again = tables.load(db)
     for name in tables.NAMES:
         assert len(again[name]) == len(first[name])
-    assert run(capsys, folder / "c.txt", "--out", db)[0] == 0  # extended
+    assert run_tag(capsys, folder / "c.txt", "--out", db)[0] == 0  # extended
     with open(folder / "a.txt", "a", encoding="utf-8") as f:  # edited: a new content hash
         f.write("全年办理行政复议案件500件。\n")
-    assert run(capsys, folder / "a.txt", "--out", db)[0] == 0
+    assert run_tag(capsys, folder / "a.txt", "--out", db)[0] == 0
     now = tables.load(db)
     reports = now["reports"].set_index("file")
     assert sorted(reports.index) == [str(folder / n) for n in ("a.txt", "b.txt", "c.txt")]
@@ -168,9 +157,9 @@ def test_retagging_replaces_a_reports_rows_and_runs_extend_the_database(capsys, 
 def test_resume_skips_reports_already_in_the_tables(capsys, tmp_path, folder):
     db, pq = tmp_path / "t.duckdb", tmp_path / "t.parquet"
     (folder / "c.txt").rename(tmp_path / "c.txt")
-    assert run(capsys, folder, "--out", db, "--out", pq)[0] == 0
+    assert run_tag(capsys, folder, "--out", db, "--out", pq)[0] == 0
     (tmp_path / "c.txt").rename(folder / "c.txt")
-    code, _, err = run(capsys, folder, "--out", db, "--out", pq, "--resume")
+    code, _, err = run_tag(capsys, folder, "--out", db, "--out", pq, "--resume")
     assert code == 0 and "tagged 1 report(s)" in err and "2 already in the output" in err
     for path in (db, pq):
         reports = tables.read(path, "reports")
@@ -183,7 +172,7 @@ def test_resume_skips_reports_already_in_the_tables(capsys, tmp_path, folder):
 def test_a_run_that_fails_leaves_the_previous_tables_as_they_were(capsys, monkeypatch,
                                                                   tmp_path, folder):
     db, pq = tmp_path / "t.duckdb", tmp_path / "t.parquet"
-    assert run(capsys, folder / "a.txt", "--out", db, "--out", pq)[0] == 0
+    assert run_tag(capsys, folder / "a.txt", "--out", db, "--out", pq)[0] == 0
     before = {p: tables.load(p) for p in (db, pq)}
     rows, calls = tables.rows, []
 
@@ -244,11 +233,11 @@ def test_ctrl_c_commits_the_reports_finished_and_resume_completes_them(capsys, m
 
     monkeypatch.setattr(fazhi.tag, "record", stops_at_the_third)
     db = tmp_path / "t.duckdb"
-    code, _, err = run(capsys, folder, "--out", db, "--batch-size", "1")
+    code, _, err = run_tag(capsys, folder, "--out", db, "--batch-size", "1")
     assert code == 130 and "interrupted: 2 report(s) written whole" in err
     assert sorted(tables.read(db, "reports")["doc_id"]) == ["a", "b"]
     monkeypatch.setattr(fazhi.tag, "record", record)
-    code, _, err = run(capsys, folder, "--out", db, "--resume")
+    code, _, err = run_tag(capsys, folder, "--out", db, "--resume")
     assert code == 0 and "tagged 1 report(s)" in err
     assert sorted(tables.read(db, "reports")["doc_id"]) == ["a", "b", "c"]
 
@@ -269,21 +258,21 @@ def test_outputs_that_cannot_be_tables_are_refused(capsys, tmp_path, folder, nev
     theirs = tmp_path / "theirs.parquet"
     theirs.mkdir()
     (theirs / "notes.txt").write_text("mine", encoding="utf-8")
-    code, _, err = run(capsys, folder, "--out", theirs)
+    code, _, err = run_tag(capsys, folder, "--out", theirs)
     assert code == 2 and err.strip() == (
         f"{theirs}: a folder holding notes.txt, which is not a table of fazhi tag; write "
         "elsewhere")
     not_a_db = tmp_path / "notes.duckdb"
     not_a_db.write_text("not a database", encoding="utf-8")
-    code, _, err = run(capsys, folder, "--out", not_a_db)
+    code, _, err = run_tag(capsys, folder, "--out", not_a_db)
     assert code == 2 and err.startswith(f"{not_a_db}: cannot use it as a DuckDB database (")
     assert len(err.strip().splitlines()) == 1
     assert not_a_db.read_text("utf-8") == "not a database"
-    code, _, err = run(capsys, folder, "--format", "duckdb")
+    code, _, err = run_tag(capsys, folder, "--format", "duckdb")
     assert code == 2 and err.strip() == (
         "--format duckdb cannot go to stdout: name the output with --out FILE.duckdb")
     new_db = tmp_path / "new.duckdb"  # a database this run created is removed with it
-    code, _, err = run(capsys, folder, "--out", new_db, "--out", theirs)
+    code, _, err = run_tag(capsys, folder, "--out", new_db, "--out", theirs)
     assert code == 2 and not new_db.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "notes.duckdb", "reports", "theirs.parquet"]
@@ -294,7 +283,7 @@ def test_a_missing_extra_is_one_line_naming_it(capsys, monkeypatch, tmp_path, fo
                                                never_loaded, module, suffix):
     monkeypatch.setitem(sys.modules, module, None)  # import fails as when not installed
     target = tmp_path / f"t.{suffix}"
-    code, _, err = run(capsys, folder, "--out", target)
+    code, _, err = run_tag(capsys, folder, "--out", target)
     what = "Parquet" if suffix == "parquet" else "DuckDB"
     assert code == 2 and err.strip() == (
         f"{target}: {what} output needs the {module} package, which is not installed: "
@@ -329,8 +318,8 @@ def test_the_schema_is_declared_once_for_every_writer():
 def test_a_parquet_output_replaced_in_place_leaves_no_temporary_folder(capsys, tmp_path,
                                                                        folder):
     pq = tmp_path / "t.parquet"
-    assert run(capsys, folder / "a.txt", "--out", pq)[0] == 0
-    assert run(capsys, folder / "b.txt", "--out", pq)[0] == 0  # replaced, not added to
+    assert run_tag(capsys, folder / "a.txt", "--out", pq)[0] == 0
+    assert run_tag(capsys, folder / "b.txt", "--out", pq)[0] == 0  # replaced, not added to
     assert tables.read(pq, "reports")["doc_id"].tolist() == ["b"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["reports", "t.parquet"]
     assert oct(os.stat(pq).st_mode & 0o777) != oct(0o700)  # ordinary permissions
@@ -352,7 +341,7 @@ def test_the_readme_queries_print_what_the_readme_says(capsys, monkeypatch, tmp_
     monkeypatch.chdir(ROOT)
     db = tmp_path / "reports.duckdb"
     reports = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "corpus").glob("*.txt"))
-    assert run(capsys, *reports, "--out", db)[0] == 0
+    assert run_tag(capsys, *reports, "--out", db)[0] == 0
     assert 'db = "output/reports.duckdb"' in code
     out = io.StringIO()
     with contextlib.redirect_stdout(out):

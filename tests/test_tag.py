@@ -10,14 +10,10 @@ import pytest
 
 from fazhi.cli import main
 
-from conftest import ROOT
+from conftest import ROOT, run_tag
 
-
-@pytest.fixture(autouse=True)
-def shipped_model_loaded_once(monkeypatch, nlp):
-    import fazhi.pipeline
-
-    monkeypatch.setattr(fazhi.pipeline, "load", lambda path, **kw: nlp)
+# Every CLI run of this module tags with the session's loaded pipeline.
+pytestmark = pytest.mark.usefixtures("shipped_model_loaded_once")
 
 
 @pytest.fixture
@@ -27,15 +23,8 @@ def good(tmp_path, short_report):
     return path
 
 
-def run(capsys, *args):
-    code = main(["tag", *map(str, args)])
-    out = capsys.readouterr()
-    assert "Traceback" not in out.err
-    return code, out.out, out.err
-
-
 def test_a_report_becomes_one_json_record_with_sections_and_entities(capsys, good):
-    code, out, err = run(capsys, good)
+    code, out, err = run_tag(capsys, good)
     assert code == 0
     (rec,) = [json.loads(line) for line in out.splitlines()]
     text = good.read_text(encoding="utf-8")
@@ -54,15 +43,15 @@ def test_a_report_becomes_one_json_record_with_sections_and_entities(capsys, goo
 def test_gb18030_reports_are_read_and_say_so(capsys, tmp_path, short_report):
     path = tmp_path / "gbk.txt"
     path.write_bytes(short_report.encode("gb18030"))
-    code, out, _ = run(capsys, path)
+    code, out, _ = run_tag(capsys, path)
     assert code == 0 and json.loads(out)["encoding"] == "gb18030"
 
 
 def test_csv_has_one_row_per_entity_and_html_shows_sections(capsys, tmp_path, good):
     csv_out, html_out = tmp_path / "out" / "e.csv", tmp_path / "out" / "r.html"
-    code, _, err = run(capsys, good, "--out", csv_out, "--out", html_out)
+    code, _, err = run_tag(capsys, good, "--out", csv_out, "--out", html_out)
     assert code == 0 and f"wrote {csv_out}" in err
-    code, out, _ = run(capsys, good)
+    code, out, _ = run_tag(capsys, good)
     n_entities = len(json.loads(out)["entities"])
     rows = list(csv.DictReader(io.StringIO(csv_out.read_text(encoding="utf-8"))))
     assert len(rows) == n_entities
@@ -87,7 +76,7 @@ def mixed_folder(tmp_path, short_report):
 
 def test_a_folder_mixing_good_and_bad_files(capsys, tmp_path, mixed_folder):
     out_file = tmp_path / "out.jsonl"
-    code, _, err = run(capsys, mixed_folder, tmp_path / "missing.txt", "--out", out_file)
+    code, _, err = run_tag(capsys, mixed_folder, tmp_path / "missing.txt", "--out", out_file)
     assert code == 1
     problems = [line for line in err.splitlines()
                 if line.startswith(str(tmp_path)) and "wrote" not in line]
@@ -105,14 +94,14 @@ def test_a_folder_mixing_good_and_bad_files(capsys, tmp_path, mixed_folder):
 def test_a_5_mb_report_is_refused_with_its_size_and_the_limit(capsys, tmp_path, good):
     big = tmp_path / "big.txt"
     big.write_text("依法行政工作报告。" * 200_000, encoding="utf-8")  # 5.4 MB
-    code, out, err = run(capsys, big, good)
+    code, out, err = run_tag(capsys, big, good)
     assert code == 1
     assert f"{big}: 5.4 MB is too large for one report" in err
     assert json.loads(out)["doc_id"] == "延庆区"
 
 
 def test_the_length_limit_is_a_setting(capsys, good):
-    code, out, err = run(capsys, good, "--max-chars", "100")
+    code, out, err = run_tag(capsys, good, "--max-chars", "100")
     assert code == 1 and out == "" and "too large for one report (limit 100 characters" in err
 
 
@@ -134,14 +123,14 @@ def test_output_is_replaced_whole_or_left_alone(capsys, monkeypatch, tmp_path, g
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
     monkeypatch.setattr(JsonlOutput, "_write", write)
-    code, _, _ = run(capsys, good, "--out", out_file)
+    code, _, _ = run_tag(capsys, good, "--out", out_file)
     assert code == 0 and json.loads(out_file.read_text(encoding="utf-8"))["doc_id"] == "延庆区"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp files
 
 
 def test_a_missing_model_is_one_line(capsys, tmp_path, good, monkeypatch):
     monkeypatch.undo()
-    code, _, err = run(capsys, good, "--model", tmp_path)
+    code, _, err = run_tag(capsys, good, "--model", tmp_path)
     assert code == 1 and err.strip() == (
         f"{tmp_path}: cannot load the pipeline ({tmp_path}: not a saved fazhi pipeline "
         "(no config.cfg))")
@@ -211,7 +200,7 @@ def test_tagging_the_corpus_gives_the_same_records_rows_and_page_as_before(
 
     monkeypatch.chdir(ROOT)
     out = tmp_path / "out"
-    code, _, err = run(capsys, "corpus", "--out", out / "r.jsonl", "--out", out / "e.csv",
+    code, _, err = run_tag(capsys, "corpus", "--out", out / "r.jsonl", "--out", out / "e.csv",
                        "--out", out / "r.html")
     assert code == 0, err
     files = find_reports(["corpus"])
@@ -295,7 +284,7 @@ def test_each_record_is_on_disk_before_the_next_report_is_tagged(
             seen.append((self.fmt, self.written, lines))
             original(self, rec, text)
         monkeypatch.setattr(cls, "_write", spy)
-    code, _, _ = run(capsys, folder, *out_args(tmp_path), "--batch-size", "1")
+    code, _, _ = run_tag(capsys, folder, *out_args(tmp_path), "--batch-size", "1")
     assert code == 0
     jsonl = [(n, lines) for fmt, n, lines in seen if fmt == "jsonl"]
     assert jsonl == [(0, 0), (1, 1), (2, 2)]
@@ -308,14 +297,14 @@ def test_each_record_is_on_disk_before_the_next_report_is_tagged(
 
 def test_resume_tags_only_new_and_edited_reports(capsys, tmp_path, folder):
     (folder / "c.txt").rename(tmp_path / "c.txt")
-    code, _, _ = run(capsys, folder, *out_args(tmp_path))
+    code, _, _ = run_tag(capsys, folder, *out_args(tmp_path))
     assert code == 0
     first, _, _ = read_outputs(tmp_path)
     (tmp_path / "c.txt").rename(folder / "c.txt")  # a new report
     with open(folder / "b.txt", "a", encoding="utf-8") as f:  # an edited one
         f.write("\n全年办理行政复议案件319件。\n")
 
-    code, _, err = run(capsys, folder, *out_args(tmp_path), "--resume")
+    code, _, err = run_tag(capsys, folder, *out_args(tmp_path), "--resume")
     assert code == 0, err
     assert "tagged 2 report(s)" in err and "1 already in the output" in err
     recs, rows, page = read_outputs(tmp_path)
@@ -326,24 +315,24 @@ def test_resume_tags_only_new_and_edited_reports(capsys, tmp_path, folder):
     assert sum(r["doc_id"] == "b" for r in rows) == len(recs[1]["entities"])  # old rows gone
 
     capsys.readouterr()
-    code, _, err = run(capsys, folder, *out_args(tmp_path), "--resume")
+    code, _, err = run_tag(capsys, folder, *out_args(tmp_path), "--resume")
     assert code == 0 and "tagged 0 report(s)" in err and "3 already in the output" in err
     assert read_outputs(tmp_path)[0] == recs
     # the page: a report could not be read back from it, so it was tagged again for it
     fresh = tmp_path / "fresh.html"
-    run(capsys, folder, "--out", fresh)
+    run_tag(capsys, folder, "--out", fresh)
     assert page == fresh.read_text("utf-8")
 
 
 def test_resume_refuses_an_output_it_did_not_write(capsys, tmp_path, folder):
     jsonl = tmp_path / "out.jsonl"
     jsonl.write_text("not a record\n", encoding="utf-8")
-    code, _, err = run(capsys, folder, "--out", jsonl, "--resume")
+    code, _, err = run_tag(capsys, folder, "--out", jsonl, "--resume")
     assert code == 2 and err.strip() == (
         f"{jsonl}:1: not a fazhi tag record; cannot resume this output (remove it or write "
         "elsewhere)")
     assert jsonl.read_text("utf-8") == "not a record\n"
-    code, _, err = run(capsys, folder, "--resume")
+    code, _, err = run_tag(capsys, folder, "--resume")
     assert code == 2 and err.strip() == "--resume continues output files: name them with --out FILE"
 
 
@@ -367,7 +356,7 @@ def test_ctrl_c_keeps_whole_records_says_how_to_resume_and_resume_finishes(
             original(self, rec, text)
 
     monkeypatch.setattr(JsonlOutput, "_write", interrupted_mid_record)
-    code, _, err = run(capsys, folder, *out_args(tmp_path), "--batch-size", "1")
+    code, _, err = run_tag(capsys, folder, *out_args(tmp_path), "--batch-size", "1")
     assert code == 130
     (line,) = err.strip().splitlines()
     jsonl, csv_file, html = outs(tmp_path)
@@ -389,7 +378,7 @@ def test_ctrl_c_keeps_whole_records_says_how_to_resume_and_resume_finishes(
     assert [r["doc_id"] for r in recs] == ["a", "b", "c"]
     assert hidden(tmp_path) == []
     fresh = tmp_path / "fresh.html"
-    run(capsys, folder, "--out", fresh)
+    run_tag(capsys, folder, "--out", fresh)
     assert page == fresh.read_text("utf-8")
 
 
@@ -405,7 +394,7 @@ def test_ctrl_c_between_reports(capsys, monkeypatch, tmp_path, folder):
         return record(doc, report)
 
     monkeypatch.setattr(fazhi.tag, "record", stops_at_the_third)
-    code, out, err = run(capsys, folder, "--batch-size", "1")
+    code, out, err = run_tag(capsys, folder, "--batch-size", "1")
     assert code == 130 and len(out.splitlines()) == 2
     assert err.strip().splitlines()[-1] == (
         "interrupted: 2 report(s) written whole to stdout; stdout cannot be resumed: write to "
@@ -421,7 +410,7 @@ def test_ctrl_c_before_tagging_changes_nothing(capsys, monkeypatch, tmp_path, go
     monkeypatch.setattr(fazhi.pipeline, "load", interrupted)
     out = tmp_path / "out.jsonl"
     out.write_text("previous\n", encoding="utf-8")
-    code, _, err = run(capsys, good, "--out", out)
+    code, _, err = run_tag(capsys, good, "--out", out)
     assert code == 130 and err.strip() == ("interrupted before any report was tagged; no "
                                            "output was changed")
     assert out.read_text("utf-8") == "previous\n" and sorted(tmp_path.iterdir()) == sorted([good, out])
@@ -434,7 +423,7 @@ def test_the_csv_sentence_is_bounded(capsys, tmp_path):
     report = tmp_path / "long.txt"
     report.write_text(text, encoding="utf-8")
     csv_out = tmp_path / "e.csv"
-    code, _, _ = run(capsys, report, "--out", csv_out)
+    code, _, _ = run_tag(capsys, report, "--out", csv_out)
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(csv_out.read_text("utf-8"))))
     assert len(rows) > 100
@@ -483,9 +472,9 @@ def test_threads_are_set_or_follow_the_free_cores(capsys, monkeypatch, good):
 
     calls = []
     monkeypatch.setattr(torch, "set_num_threads", calls.append)
-    _, _, err = run(capsys, good, "--threads", "1")
+    _, _, err = run_tag(capsys, good, "--threads", "1")
     assert calls == [1] and err.strip().endswith("; torch threads: 1")
-    _, _, err = run(capsys, good)
+    _, _, err = run_tag(capsys, good)
     assert err.strip().endswith(" (auto)")
     assert 1 <= default_threads() <= os.cpu_count()
 
@@ -515,7 +504,7 @@ def never_loaded(monkeypatch):
 @pytest.mark.parametrize("name", ["x.tsv", "x.xlsx", "x"])
 def test_an_unknown_output_suffix_is_refused_with_the_formats(capsys, tmp_path, good,
                                                               never_loaded, name):
-    code, out, err = run(capsys, good, "--out", tmp_path / name)
+    code, out, err = run_tag(capsys, good, "--out", tmp_path / name)
     assert code == 2 and out == ""
     assert err.strip() == (
         f"{tmp_path / name}: unknown output format "
@@ -529,13 +518,13 @@ def test_unwritable_outputs_are_refused_before_the_model_is_loaded(capsys, tmp_p
                                                                    never_loaded):
     folder = tmp_path / "a-folder.jsonl"
     folder.mkdir()
-    code, _, err = run(capsys, good, "--out", folder)
+    code, _, err = run_tag(capsys, good, "--out", folder)
     assert code == 2 and err.strip() == f"{folder}: is a directory"
     under_a_file = good / "out.jsonl"
-    code, _, err = run(capsys, good, "--out", tmp_path / "ok.csv", "--out", under_a_file)
+    code, _, err = run_tag(capsys, good, "--out", tmp_path / "ok.csv", "--out", under_a_file)
     assert code == 2 and err.strip() == f"{under_a_file}: {good} is a file, not a folder"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-folder.jsonl", good.name]
-    code, _, err = run(capsys, good, "--out", tmp_path / "x.csv", "--out", tmp_path / "x.csv")
+    code, _, err = run_tag(capsys, good, "--out", tmp_path / "x.csv", "--out", tmp_path / "x.csv")
     assert code == 2 and err.strip() == f"{tmp_path / 'x.csv'}: given twice as --out"
 
 
@@ -553,7 +542,7 @@ def test_an_output_folder_that_cannot_be_written_is_refused(capsys, tmp_path, go
         ro.mkdir()
         ro.chmod(0o555)
         target = ro / "out.jsonl"
-    code, _, err = run(capsys, good, "--out", target)
+    code, _, err = run_tag(capsys, good, "--out", target)
     assert code == 2 and err.strip().startswith(f"{target}: cannot write there (")
     assert len(err.strip().splitlines()) == 1
 
