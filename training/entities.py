@@ -334,7 +334,7 @@ def choose_on_dev_tails(tagger: EntityTagger, examples: list[GoldReport],
     """The combination policy (fazhi.combine) with the best F1 on the development tails
     of the training reports: text the encoder never took a gradient step on, tagged by
     rules that never saw its report (`jackknife_rule_spans`)."""
-    from fazhi.combine import choose_policy, combine
+    from fazhi.combine import choose_policy, combine, micro_f1
 
     starts = [dev_tail_start(ex, tagger.tokenizer, cfg.dev_fraction) for ex in examples]
     keep = [i for i, s in enumerate(starts) if s < len(examples[i].text)]
@@ -349,9 +349,7 @@ def choose_on_dev_tails(tagger: EntityTagger, examples: list[GoldReport],
     policy, f1 = choose_policy(golds, models, rules)
 
     def f1_of(preds):
-        tp = sum(len(set(p) & set(g)) for p, g in zip(preds, golds))
-        total = sum(len(p) + len(g) for p, g in zip(preds, golds))
-        return round(2 * tp / total, 4) if total else 0.0
+        return round(micro_f1(golds, preds), 4)
 
     detail = {"dev_choice": policy, "dev_f1": {
         "chosen": round(f1, 4), "model": f1_of(models), "rules": f1_of(rules),
