@@ -223,10 +223,18 @@ def test_the_linear_word_alignment_is_spacys(text, cuts):
 
     from fazhi.pipeline.tokens import words_and_spaces
 
+    def outcome(align, words):
+        # Words that cannot be aligned (a word starting with a space: '11', ' 1') are an
+        # error in spaCy's function; the linear one must refuse them with the same message.
+        try:
+            return align(words, text)
+        except ValueError as err:
+            return f"ValueError: {err}"
+
     words = [text[a:b] for a, b in zip([0, *sorted(cuts)], [*sorted(cuts), len(text)])
              if text[a:b]]
-    assert words_and_spaces(words, text) == get_words_and_spaces(words, text)
-    assert words_and_spaces(list(text), text) == get_words_and_spaces(list(text), text)
+    assert outcome(words_and_spaces, words) == outcome(get_words_and_spaces, words)
+    assert outcome(words_and_spaces, list(text)) == outcome(get_words_and_spaces, list(text))
 
 
 def test_the_loaded_pipeline_has_the_linear_tokenizer(nlp, short_report):
@@ -273,3 +281,13 @@ def _simplified(text):
     from fazhi.pipeline.values import surface
 
     return surface(text)
+
+
+def test_words_that_cannot_be_aligned_are_refused_as_spacy_refuses_them():
+    from spacy.util import get_words_and_spaces
+
+    from fazhi.pipeline.tokens import words_and_spaces
+
+    for align in (words_and_spaces, get_words_and_spaces):
+        with pytest.raises(ValueError, match="E194"):
+            align(["11", " 1"], "11 1")
