@@ -81,3 +81,19 @@ def test_the_place_table_is_saved_as_json_and_read_back(tmp_path, table):
     assert len(rows) == len(PLACES)
     back = PlaceTable.from_disk(tmp_path / "places.json")
     assert back.by_name.keys() == table.by_name.keys()
+
+
+def test_the_training_stage_scores_the_real_reports_and_the_passages(tmp_path, monkeypatch):
+    """`training.run`'s document stage (also `python -m training.document`): exact match per
+    field on both sets, written as reports/document.{md,json}."""
+    from fazhi.settings import load_settings
+    from training.document import stage
+
+    from conftest import ROOT
+
+    monkeypatch.chdir(ROOT)
+    results = stage(load_settings(ROOT / "configs" / "default.toml"), tmp_path)
+    assert results["real reports"]["all"]["total"] == 4
+    assert results["written passages"]["all"]["total"] == 63
+    assert "| real reports |" in (tmp_path / "document.md").read_text(encoding="utf-8")
+    assert json.loads((tmp_path / "document.json").read_text())["real reports"]

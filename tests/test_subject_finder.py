@@ -70,3 +70,46 @@ def test_the_shipped_model_finds_the_counted_noun_and_leaves_out_verbs_and_scope
         a = text.index(ind)
         span = model.find(text, a, a + len(ind))
         assert span and text[slice(*span)] == subject, (text, span)
+
+
+def test_a_second_reader_is_compared_with_the_gold_the_finder_and_the_heuristic():
+    """Two readers' exact agreement is what an exact-match score on this gold can show; the
+    held-out finder is scored against the second reader on the same indicators."""
+    from types import SimpleNamespace
+
+    from training.subjects import second_reader
+
+    def item(doc, start, gold, heuristic, real):
+        return SimpleNamespace(doc_id=doc, start=start, end=start + 2, gold=gold,
+                               heuristic=heuristic, real=real)
+
+    items = [item("r", 10, (5, 10), (5, 10), True), item("p", 10, (6, 10), (4, 10), False),
+             item("p", 30, None, (25, 30), False)]
+    held_out = {("r", 10, 12): (5, 10), ("p", 10, 12): (5, 10), ("p", 30, 32): None}
+    second = [{"doc_id": "r", "start": 10, "end": 12, "subject": "案件", "subject_start": 5,
+               "subject_end": 10},
+              {"doc_id": "p", "start": 10, "end": 12, "subject": "案件", "subject_start": 5,
+               "subject_end": 10},
+              {"doc_id": "p", "start": 30, "end": 32, "subject": None}]
+    out = second_reader(items, held_out, second)
+    assert out["real"] == {"first reader": [1, 1], "learned": [1, 1], "heuristic": [1, 1],
+                           "learned vs first": [1, 1]}
+    assert out["synthetic"] == {"first reader": [1, 2], "learned": [2, 2],
+                                "heuristic": [0, 2], "learned vs first": [1, 2]}
+
+
+def test_the_second_reading_names_its_spans_in_the_original_text():
+    from fazhi.annotations.schema import read_subjects
+    from fazhi.corpus import load_texts
+    from fazhi.settings import load_settings
+
+    from conftest import ROOT
+
+    paths = load_settings(ROOT / "configs" / "default.toml").paths
+    texts = {**load_texts(ROOT / paths.corpus), **load_texts(ROOT / paths.synthetic_corpus)}
+    rows = read_subjects(ROOT / paths.subjects_second)
+    assert len(rows) == 216
+    for r in rows:
+        assert texts[r["doc_id"]][r["start"]:r["end"]] == r["text"]
+        if r["subject"] is not None:
+            assert texts[r["doc_id"]][r["subject_start"]:r["subject_end"]] == r["subject"]

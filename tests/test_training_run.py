@@ -15,7 +15,7 @@ def test_a_rules_only_run_scores_every_held_out_report(tmp_path, monkeypatch, ca
     config = tmp_path / "config.toml"
     config.write_text((ROOT / "configs" / "default.toml").read_text(encoding="utf-8")
                       .replace("synthetic = true", "synthetic = false"), encoding="utf-8")
-    assert main(["--config", str(config), "--systems", "rules", "--no-final",
+    assert main(["--config", str(config), "--systems", "rules", "--no-final", "--no-values",
                  "--reports", str(tmp_path)]) == 0
     result = json.loads((tmp_path / "entities.json").read_text())
     rules = result["systems"]["rules"]

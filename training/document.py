@@ -26,11 +26,8 @@ from fazhi.settings import load_settings
 DOCUMENTS_GOLD = "annotations/documents.jsonl"
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m training.document", description=__doc__)
-    ap.add_argument("--config", default=None)
-    args = ap.parse_args(argv)
-    settings = load_settings(args.config)
+def stage(settings, reports: Path) -> dict:
+    """Score the document metadata; write `reports/document.{md,json}`."""
     paths = settings.paths
     table = PlaceTable.from_data_packages()
     normalizer = Normalizer(settings.normalize)
@@ -60,10 +57,19 @@ def main(argv: list[str] | None = None) -> int:
         for m in r["misses"]:
             lines.append(f"- {name} {m['doc_id']}: {', '.join(m['wrong'])} wrong "
                          f"(gold {m['gold']}, found {m['predicted']}; {m['reason']})")
-    Path(paths.reports, "document.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    Path(paths.reports, "document.json").write_text(
+    Path(reports, "document.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    Path(reports, "document.json").write_text(
         json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
-    print("\n".join(lines))
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m training.document", description=__doc__)
+    ap.add_argument("--config", default=None)
+    args = ap.parse_args(argv)
+    settings = load_settings(args.config)
+    stage(settings, Path(settings.paths.reports))
+    print(Path(settings.paths.reports, "document.md").read_text(encoding="utf-8"))
     return 0
 
 

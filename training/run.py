@@ -63,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model-out", default=None, help="default: [paths] model")
     ap.add_argument("--no-final", action="store_true", help="skip training the shipped model")
     ap.add_argument("--no-sections", action="store_true", help="skip the section tagger")
+    ap.add_argument("--no-values", action="store_true",
+                    help="skip the indicator-subject finder and the document metadata")
     ap.add_argument("--final-only", action="store_true",
                     help="skip the folds: train the shipped models and package them")
     ap.add_argument("--folds", default=None, metavar="IDS",
@@ -136,6 +138,24 @@ def main(argv: list[str] | None = None) -> int:
 
         train_section_tagger(examples + section_extra, settings.table("sections")).to_disk(
             model_out / "sections")
+    if not args.no_values:
+        from training import document, subjects
+
+        sub_cfg = subjects.SubjectsConfig.from_settings(settings)
+        t0 = time.perf_counter()
+        # With --no-final the shipped subject model is fitted but not saved.
+        subject_results = subjects.stage(settings, reports,
+                                         None if args.no_final else model_out, sub_cfg.l2,
+                                         sub_cfg.max_iter, not args.final_only)
+        if subject_results is not None:
+            for name in ("real", "synthetic"):
+                hits, total = subject_results[name + "_pooled"]["learned"]
+                print(f"subjects {name:<9} held-out exact {hits}/{total} = "
+                      f"{hits / total:.3f} ({time.perf_counter() - t0:.0f} s)")
+        if not args.final_only:
+            for name, r in document.stage(settings, reports).items():
+                print(f"document {name:<16} all fields right {r['all']['hits']}/"
+                      f"{r['all']['total']}")
     if not args.no_final:
         from training.package import package
 

@@ -14,10 +14,12 @@ Held-out evaluation, exact match of the subject span (no subject must match no s
   (no province is both in training and held out), trained on the other folds' passages and
   the real subjects.
 
-The L2 penalty is chosen in each fold on a development split of that fold's training data
-(a fifth of its documents), never on the held-out fold; the model is then refitted on all of
-the fold's training data. The shipped model is fitted on everything with the penalty that
-wins on a development split of everything.
+The L2 penalty is `[subjects] l2` of the config (0.3, chosen once on a development split of
+the passages; `reports/subjects.md` says how); `--choose-l2` chooses it instead in each fold
+on a development split of that fold's training data (a fifth of its documents), never on the
+held-out fold. The shipped model is fitted on everything.
+
+`python -m training.run` runs this stage too (`--no-values` skips it).
 """
 
 from __future__ import annotations
@@ -40,6 +42,20 @@ from fazhi.subjects import Example, SubjectModel, Words, example, fit
 
 L2_GRID = (0.1, 0.3, 1.0, 3.0)
 PROVINCE_FOLDS = 5
+
+
+@dataclass
+class SubjectsConfig:
+    """`[subjects]` of the config."""
+
+    l2: float = 0.3
+    max_iter: int = 80
+
+    @classmethod
+    def from_settings(cls, settings) -> SubjectsConfig:
+        from fazhi.settings import from_table
+
+        return from_table(cls, settings.table("subjects"), "subjects")
 
 
 @dataclass
@@ -149,7 +165,7 @@ def evaluate(items: list[Item], l2: float | None = None, max_iter: int = 200,
     """Held-out exact accuracy of the learned finder and of the heuristic, per fold. `l2`:
     a fixed penalty instead of one chosen per fold; `progress(results)` after each fold."""
     results = {"real": {}, "synthetic": {}}
-    misses = []
+    misses, held_out = [], {}
     fixed = l2
 
     def run(name, key, train, test):
@@ -161,6 +177,7 @@ def evaluate(items: list[Item], l2: float | None = None, max_iter: int = 200,
                               "train": len(train)}
         for i in test:
             p = predict(model, i)
+            held_out[(i.doc_id, i.start, i.end)] = p
             if p != i.gold:
                 text = i.norm.original
                 misses.append({"set": name, "fold": key, "doc_id": i.doc_id,
@@ -181,7 +198,32 @@ def evaluate(items: list[Item], l2: float | None = None, max_iter: int = 200,
             train, test)
     pool(results)
     results["misses"] = misses
+    results["held_out"] = held_out
     return results
+
+
+def second_reader(items: list[Item], held_out: dict, rows: list[dict]) -> dict:
+    """Exact agreement with a second, independent reader on a sample of indicators: of the
+    first reading (the gold), of the learned finder's held-out subjects and of the heuristic.
+    Two readers' agreement is the most an exact-match score on this gold can show."""
+    by_key = {(i.doc_id, i.start, i.end): i for i in items}
+    out = {}
+    for real in (True, False):
+        sample = [(by_key[(r["doc_id"], r["start"], r["end"])], r) for r in rows
+                  if by_key[(r["doc_id"], r["start"], r["end"])].real == real]
+
+        def agree(pick, sample=sample):
+            return [sum(pick(i) == (
+                (r["subject_start"], r["subject_end"]) if r["subject"] is not None else None)
+                for i, r in sample), len(sample)]
+
+        out["real" if real else "synthetic"] = {
+            "first reader": agree(lambda i: i.gold),
+            "learned": agree(lambda i: held_out.get((i.doc_id, i.start, i.end))),
+            "heuristic": agree(lambda i: i.heuristic),
+            "learned vs first": [sum(held_out.get((i.doc_id, i.start, i.end)) == i.gold
+                                     for i, _ in sample), len(sample)]}
+    return out
 
 
 def pool(results: dict) -> None:
@@ -203,9 +245,9 @@ def markdown(results: dict, target: float, seconds: float, model_info: dict,
         how_l2 = (f"The L2 penalty is chosen in each fold from {', '.join(map(str, L2_GRID))} "
                   "on a fifth of the fold's training documents.")
     else:
-        how_l2 = (f"The L2 penalty is {fixed_l2} in every fold (`--l2`); without it, it is "
-                  f"chosen in each fold from {', '.join(map(str, L2_GRID))} on a fifth of the "
-                  "fold's training documents.")
+        how_l2 = (f"The L2 penalty is {fixed_l2} in every fold (`[subjects] l2`); with "
+                  f"`--choose-l2` it is chosen in each fold from {', '.join(map(str, L2_GRID))} "
+                  "on a fifth of the fold's training documents.")
     lines = [
         "# Indicator subjects: held-out exact accuracy",
         "",
@@ -234,6 +276,17 @@ def markdown(results: dict, target: float, seconds: float, model_info: dict,
         for key, r in results[name].items():
             lines.append(f"| {key} | {acc(r['learned'])} | {acc(r['heuristic'])} | {r['l2']} | "
                          f"{r['train']} |")
+    if "second_reader" in results:
+        lines += ["", "## Two readers", "",
+                  ("A second reader annotated 216 indicators independently (150 passage "
+                   "indicators drawn at random and all 66 real ones; "
+                   "`annotations/subjects_second/`, with the convention they wrote down). "
+                   "Exact agreement with that second reading:"), "",
+                  ("| sample | first reader (the gold) | learned (held out) | heuristic | "
+                   "learned vs the gold |"), "|---|---|---|---|---|"]
+        for name, r in results["second_reader"].items():
+            lines.append(f"| {name} | {acc(r['first reader'])} | {acc(r['learned'])} | "
+                         f"{acc(r['heuristic'])} | {acc(r['learned vs first'])} |")
     lines += [
         "",
         "Real-report folds train on all passages and the other real reports' subjects; "
@@ -264,49 +317,74 @@ def train_shipped(items: list[Item], l2: float | None = None,
     return model, info
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m training.subjects", description=__doc__)
-    ap.add_argument("--config", default=None)
-    ap.add_argument("--model-out", default=None,
-                    help="where to save the shipped subject model (default: the shipped "
-                    "pipeline's values/subjects.json)")
-    ap.add_argument("--no-eval", action="store_true", help="only fit and save the model")
-    ap.add_argument("--l2", type=float, default=None,
-                    help="a fixed L2 penalty (default: chosen on a development split of each "
-                    "fold's training data)")
-    ap.add_argument("--max-iter", type=int, default=200, help="L-BFGS iterations per fit")
-    args = ap.parse_args(argv)
-    settings = load_settings(args.config)
+def stage(settings, reports: Path, model_out: Path | None, l2: float | None, max_iter: int,
+          evaluate_: bool = True, command: str = "python -m training.subjects") -> dict | None:
+    """Fit the shipped subject model and save it in `model_out/values/subjects.json` (None:
+    not saved); then, with
+    `evaluate_`, the held-out evaluation, written to `reports/subjects.{md,json}`.
+    `l2`: one penalty for every fit; None chooses it in each fold (slower)."""
     start = time.perf_counter()
     items = load_items(settings)
-    model, info = train_shipped(items, args.l2, args.max_iter)
-    out = Path(args.model_out or Path(settings.paths.model) / "values" / "subjects.json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    model.to_disk(out)
-    print(f"subject model: {info['features']:,} features, L2 {info['l2']}, "
-          f"{info['seconds']:.1f} s → {out}", file=sys.stderr)
-    if args.no_eval:
-        return 0
-    reports = Path(settings.paths.reports)
+    model, info = train_shipped(items, l2, max_iter)
+    if model_out is not None:
+        out = model_out / "values" / "subjects.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        model.to_disk(out)
+        print(f"subject model: {info['features']:,} features, L2 {info['l2']}, "
+              f"{info['seconds']:.1f} s → {out}", file=sys.stderr)
+    if not evaluate_:
+        return None
+    reports.mkdir(parents=True, exist_ok=True)
     target = settings.evaluation.targets.subjects
-    command = " ".join(["python -m training.subjects", *(argv if argv is not None else sys.argv[1:])])
 
     def progress(partial):
         pool(partial)
         (reports / "subjects.md").write_text(
-            markdown(partial, target, time.perf_counter() - start, info, args.l2, command),
+            markdown(partial, target, time.perf_counter() - start, info, l2, command),
             encoding="utf-8")
 
-    results = evaluate(items, args.l2, args.max_iter, progress)
+    results = evaluate(items, l2, max_iter, progress)
     misses = results.pop("misses")
+    held_out = results.pop("held_out")
+    if Path(settings.paths.subjects_second).exists():
+        results["second_reader"] = second_reader(
+            items, held_out, read_subjects(settings.paths.subjects_second))
     (reports / "errors").mkdir(parents=True, exist_ok=True)
     (reports / "errors" / "subjects.json").write_text(
         json.dumps(misses, ensure_ascii=False, indent=1), encoding="utf-8")
     (reports / "subjects.json").write_text(json.dumps(results, ensure_ascii=False, indent=1),
                                            encoding="utf-8")
-    md = markdown(results, target, time.perf_counter() - start, info, args.l2, command)
-    (reports / "subjects.md").write_text(md, encoding="utf-8")
-    print(md)
+    (reports / "subjects.md").write_text(
+        markdown(results, target, time.perf_counter() - start, info, l2, command),
+        encoding="utf-8")
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m training.subjects", description=__doc__)
+    ap.add_argument("--config", default=None)
+    ap.add_argument("--model-out", default=None,
+                    help="the pipeline folder whose values/subjects.json is written "
+                    "(default: [paths] model)")
+    ap.add_argument("--no-eval", action="store_true", help="only fit and save the model")
+    ap.add_argument("--l2", type=float, default=None,
+                    help="the L2 penalty of every fit (default: [subjects] l2)")
+    ap.add_argument("--choose-l2", action="store_true",
+                    help="choose the penalty in each fold on a development split of its "
+                    "training documents instead")
+    ap.add_argument("--max-iter", type=int, default=None,
+                    help="L-BFGS iterations per fit (default: [subjects] max_iter)")
+    args = ap.parse_args(argv)
+    settings = load_settings(args.config)
+    cfg = SubjectsConfig.from_settings(settings)
+    l2 = None if args.choose_l2 else (args.l2 if args.l2 is not None else cfg.l2)
+    command = " ".join(["python -m training.subjects",
+                        *(argv if argv is not None else sys.argv[1:])])
+    results = stage(settings, Path(settings.paths.reports),
+                    Path(args.model_out or settings.paths.model), l2,
+                    args.max_iter or cfg.max_iter, not args.no_eval, command)
+    if results is not None:
+        print((Path(settings.paths.reports) / "subjects.md").read_text(encoding="utf-8"))
     return 0
 
 
