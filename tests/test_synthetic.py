@@ -92,3 +92,31 @@ def test_a_fold_leaves_out_the_passages_that_name_what_only_its_held_out_report_
     train, counts = fold_training(held, [held, other], [telling, harmless])
     assert [e.doc_id for e in train] == ["other", "p2"]
     assert counts == {"real": 1, "synthetic": 1, "synthetic_left_out": 1}
+
+
+def test_entity_province_folds_train_without_the_held_out_provinces_and_score_them():
+    """Each group of provinces is held out in turn; its systems never train on a passage of
+    those provinces, and every held-out passage is scored, pooled and per group."""
+    from training.folds import entity_province_folds
+
+    real = [_example("r", "{PREAMBLE NONE}[ORG 区司法局]开展培训。")]
+    passages = [_example(f"p{i}", f"{{PREAMBLE NONE}}[ORG 第{i}局]开展检查。", "synthetic")
+                for i in range(4)]
+    province = {"p0": "浙江省", "p1": "浙江省", "p2": "贵州省", "p3": "江苏省"}
+    seen = []
+
+    def gold_copier(train):
+        seen.append({e.doc_id for e in train})
+        gold = {ex.text: [(e.start, e.end, e.label) for e in ex.gold.entities]
+                for ex in real + passages}
+        return (lambda texts: [gold[t] if any(e.doc_id == "p3" for e in train) else []
+                               for t in texts]), None
+
+    results = entity_province_folds(real, passages, province, {"copier": gold_copier}, k=2)
+    groups = results["copier"]["groups"]
+    assert set(groups) == {"浙江省", "江苏省、贵州省"}
+    assert seen == [{"r", "p2", "p3"}, {"r", "p0", "p1"}]  # held-out provinces never trained on
+    assert set(results["copier"]["folds"]) == {"p0", "p1", "p2", "p3"}
+    assert groups["浙江省"]["strict"]["micro"]["f1"] == 1.0
+    assert groups["江苏省、贵州省"]["strict"]["micro"]["f1"] == 0.0
+    assert results["copier"]["pooled"]["strict"]["micro"]["f1"] == pytest.approx(2 / 3, abs=1e-4)

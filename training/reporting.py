@@ -222,6 +222,49 @@ def write_entity_reports(results: dict, timing: dict, targets: Targets,
     atomic_write_text(reports_dir / "entities.md", entity_markdown(results, timing, targets))
 
 
+def entity_province_markdown(results: dict, timing: dict) -> str:
+    """reports/entities_provinces.md: pooled over the held-out provinces' passages, and per
+    group of provinces."""
+    lines = ["# Entity tagger: written passages of held-out provinces", "",
+             ("Each group of provinces is held out in turn: every system trains on the four real "
+              "reports and the other groups' passages, and is scored on the held-out group's "
+              "passages (units, provinces and levels it never saw) on their original text; "
+              "strict = exact spans. Passages are written, not real reports: a check of how "
+              "the tagger carries to other units, not the held-out-report figure "
+              "(`entities.md`)."), "",
+             "## Pooled strict F1", "",
+             "| system | " + " | ".join(ENTITY_LABELS) + " | micro | partial micro |",
+             "|---" * (len(ENTITY_LABELS) + 3) + "|"]
+    for name, r in results.items():
+        s, p = r["pooled"]["strict"], r["pooled"]["partial"]
+        lines.append(f"| {name} | " + " | ".join(f"{s[lab]['f1']:.3f}" for lab in ENTITY_LABELS)
+                     + f" | {s['micro']['f1']:.3f} | {p['micro']['f1']:.3f} |")
+    lines += [f"- {name}: {SYSTEM_NOTES[name]}" for name in results if name in SYSTEM_NOTES]
+    groups = list(next(iter(results.values()))["groups"])
+    lines += ["", "## Strict micro F1 per held-out group", "",
+              "| system | " + " | ".join(groups) + " |", "|---" * (len(groups) + 1) + "|"]
+    for name, r in results.items():
+        lines.append(f"| {name} | " + " | ".join(
+            f"{r['groups'][g]['strict']['micro']['f1']:.3f}" for g in groups) + " |")
+    if "transformer" in results and len(results) > 1:
+        lines += ["", against_baselines(results)]
+    lines += ["", "## Run", "", (f"- wall time {timing['seconds']:.0f} s, peak memory "
+              f"{timing['peak_mb']:.0f} MB (2 CPU threads)"), ""]
+    return "\n".join(lines)
+
+
+def write_entity_province_reports(results: dict, timing: dict, reports_dir: str | Path
+                                  ) -> None:
+    reports_dir = Path(reports_dir)
+    figures, errs = _split_errors(results)
+    atomic_write_text(reports_dir / "entities_provinces.json", json.dumps(
+        {"systems": figures, "run": timing}, ensure_ascii=False, indent=1))
+    atomic_write_text(reports_dir / "errors" / "entities_provinces.json",
+                      json.dumps(errs, ensure_ascii=False, indent=1))
+    atomic_write_text(reports_dir / "entities_provinces.md",
+                      entity_province_markdown(results, timing))
+
+
 def write_section_reports(results: dict, targets: Targets, reports_dir: str | Path,
                           seconds: float | None = None, name: str = "sections",
                           folds: tuple[str, str] = REPORT_FOLDS, notes: str = "") -> None:
@@ -256,11 +299,16 @@ ENCODERS = {
 }
 
 
-def encoder_facts(base: str) -> tuple[str, str]:
-    """(architecture, provenance and licence) of a base model named in the config."""
+def encoder_facts(base: str, layers: int | None = None) -> tuple[str, str]:
+    """(architecture, provenance and licence) of a base model named in the config; `layers`:
+    the lower layers kept ([entities] layers), when not all."""
     name = Path(base).name
-    return ENCODERS.get(name, ("a Hugging Face encoder", (f"`{base}`: see its own model card "
-                               "for provenance and licence.")))
+    architecture, provenance = ENCODERS.get(name, (
+        "a Hugging Face encoder", f"`{base}`: see its own model card for provenance and "
+        "licence."))
+    if layers:
+        architecture += f"; only its lower {layers} layers kept"
+    return architecture, provenance
 
 
 def combination_text(policy: dict | None, rule_features: bool) -> str:
@@ -310,7 +358,7 @@ def write_model_card(path: Path, entity_settings: dict, results: dict, base: str
             part=m["part"]["accuracy"], topic=m["topic"]["macro_f1"], heading=m["heading"]["f1"],
             b_part=b["part"]["accuracy"], b_topic=b["topic"]["macro_f1"],
             b_heading=b["heading"]["f1"])
-    architecture, encoder = encoder_facts(base)
+    architecture, encoder = encoder_facts(base, entity_settings.get("layers"))
     card = (TEMPLATES / "model_card.md").read_text(encoding="utf-8").format(
         architecture=architecture, encoder=encoder,
         combination=combination_text(policy, entity_settings.get("rule_features", False)),
