@@ -304,8 +304,8 @@ def encoder_facts(base: str, layers: int | None = None) -> tuple[str, str]:
     the lower layers kept ([entities] layers), when not all."""
     name = Path(base).name
     architecture, provenance = ENCODERS.get(name, (
-        "a Hugging Face encoder", f"`{base}`: see its own model card for provenance and "
-        "licence."))
+        "a Hugging Face encoder", (f"`{base}`: see its own model card for provenance and "
+                                   "licence.")))
     if layers:
         architecture += f"; only its lower {layers} layers kept"
     return architecture, provenance
