@@ -286,3 +286,29 @@ def test_a_tagger_that_combines_with_the_rules_keeps_its_policy_and_rules(tiny_b
     with_rules = again.predict([ex.text])[0]
     assert again.predict([ex.text], with_rules=False)[0] != with_rules or \
         set(again.policy.values()) == {"model"}
+
+
+def test_a_tagger_saved_over_another_leaves_none_of_its_files(tiny_base, tmp_path):
+    """Saving over a folder that held a tagger with a rule-tag input: the new tagger has
+    none, and the old embedding must not be loaded with it (it was, and its shape did not
+    fit the new encoder)."""
+    from training.entities import EntityTrainConfig, train_entity_tagger
+
+    ex = tiny_example()
+    small = dict(max_steps=2, batch_size=2, train_window=20, train_stride=15)
+    old = train_entity_tagger([ex, ex], EntityTrainConfig(**small, rule_features=True),
+                              tiny_base, progress=False).tagger
+    old.to_disk(tmp_path / "ner")
+    (tmp_path / "ner" / "notes.txt").write_text("a stray file", encoding="utf-8")
+    new = train_entity_tagger([ex, ex], EntityTrainConfig(**small), tiny_base,
+                              progress=False).tagger
+    new.to_disk(tmp_path / "ner")
+    assert sorted(p.name for p in (tmp_path / "ner").iterdir()) == sorted(
+        p.name for p in saved_folder(new, tmp_path / "fresh").iterdir())
+    assert EntityTagger().from_disk(tmp_path / "ner").features is None
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary left
+
+
+def saved_folder(tagger, path):
+    tagger.to_disk(path)
+    return path

@@ -226,19 +226,36 @@ class EntityTagger:
         return {v: int(k) for k, v in self.model.config.id2label.items()}
 
     def to_disk(self, path: str | Path, exclude=()) -> None:
-        path = Path(path)
-        save_compact(self.model, path)
-        self.tokenizer.save_pretrained(path)
-        if self.rules is not None:
-            self.rules.to_disk(path)
-        if self.features is not None:
-            from safetensors.torch import save_file
+        """Write the tagger into a new folder put in place of `path` at the end: files of a
+        tagger saved there before (another encoder's weights, a rule-tag embedding this one
+        does not have) would otherwise be loaded with it."""
+        import shutil
+        import tempfile
 
-            save_file({k: v.contiguous() for k, v in self.features.state_dict().items()},
-                      path / "rule_features.safetensors")
-        if self.policy:
-            (path / "combine.json").write_text(json.dumps(self.policy, indent=1) + "\n",
-                                               encoding="utf-8")
+        from fazhi.io import swap_folder
+
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        path = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.",
+                                     suffix=".new"))
+        try:
+            save_compact(self.model, path)
+            self.tokenizer.save_pretrained(path)
+            if self.rules is not None:
+                self.rules.to_disk(path)
+            if self.features is not None:
+                from safetensors.torch import save_file
+
+                save_file({k: v.contiguous() for k, v in self.features.state_dict().items()},
+                          path / "rule_features.safetensors")
+            if self.policy:
+                (path / "combine.json").write_text(json.dumps(self.policy, indent=1) + "\n",
+                                                   encoding="utf-8")
+            path.chmod(0o755)  # mkdtemp's 0o700 would follow the folder into a package
+            swap_folder(path, target)
+        except BaseException:
+            shutil.rmtree(path, ignore_errors=True)
+            raise
 
     def from_disk(self, path: str | Path, exclude=()) -> EntityTagger:
         from transformers import AutoModelForTokenClassification, AutoTokenizer

@@ -117,3 +117,23 @@ def atomic_write_text(path: str | Path, text: str) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def swap_folder(new: Path, target: Path) -> None:
+    """Put the folder `new` at `target`: the old one is renamed aside first, and back if
+    the second rename fails, so `target` holds the old folder or the new one, never a mix
+    (and nothing of the old one is left among the new files)."""
+    import shutil
+
+    if not target.exists():
+        os.replace(new, target)
+        return
+    old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".old"))
+    os.replace(target, old / "folder")
+    try:
+        os.replace(new, target)
+    except BaseException:
+        os.replace(old / "folder", target)
+        raise
+    finally:
+        shutil.rmtree(old, ignore_errors=True)

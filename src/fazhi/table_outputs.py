@@ -28,6 +28,7 @@ import tempfile
 from pathlib import Path
 
 from fazhi import tables
+from fazhi.io import swap_folder
 from fazhi.output import Output, OutputError, make_parent
 
 # Rows buffered before they are written as a row group (Parquet) or inserted (DuckDB):
@@ -156,7 +157,7 @@ class ParquetOutput(TableOutput):
             os.chmod(self.tmp, 0o777 & ~umask)
             for name in tables.NAMES:
                 os.chmod(tables.parquet_file(self.tmp, name), 0o666 & ~umask)
-            _swap_folder(self.tmp, self.target)
+            swap_folder(self.tmp, self.target)
         except BaseException:
             self.discard()
             raise
@@ -170,23 +171,6 @@ class ParquetOutput(TableOutput):
         if self.tmp is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
         self.tmp = None
-
-
-def _swap_folder(new: Path, target: Path) -> None:
-    """Put the folder `new` at `target`: the old one is renamed aside first, and back if
-    the second rename fails."""
-    if not target.exists():
-        os.replace(new, target)
-        return
-    old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".old"))
-    os.replace(target, old / "tables")
-    try:
-        os.replace(new, target)
-    except BaseException:
-        os.replace(old / "tables", target)
-        raise
-    finally:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 class DuckdbOutput(TableOutput):
