@@ -30,5 +30,11 @@ def test_a_variant_config_states_only_what_it_changes(tmp_path):
     base = load_settings(ROOT / "configs" / "default.toml")
     variant = load_settings(ROOT / "configs" / "e5-small.toml")
     assert variant.table("entities")["base_model"] == "e5-small-zh"
-    assert variant.table("entities")["patience"] == base.table("entities")["patience"]
+    assert variant.table("entities")["batch_size"] == base.table("entities")["batch_size"]
     assert variant.paths == base.paths and variant.evaluation == base.evaluation
+    # a variant of a variant: the experiment changes the layers, keeps the rest of both
+    experiment = load_settings(ROOT / "configs" / "experiments" / "e5-6layers.toml")
+    assert experiment.table("entities")["epochs"] == 6
+    assert experiment.table("entities")["layers"] == variant.table("entities")["layers"] == 6
+    assert experiment.table("entities")["learning_rate"] == \
+        variant.table("entities")["learning_rate"]
