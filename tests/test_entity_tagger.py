@@ -295,7 +295,7 @@ def test_a_tagger_saved_over_another_leaves_none_of_its_files(tiny_base, tmp_pat
     from training.entities import EntityTrainConfig, train_entity_tagger
 
     ex = tiny_example()
-    small = dict(max_steps=2, batch_size=2, train_window=20, train_stride=15)
+    small = {"max_steps": 2, "batch_size": 2, "train_window": 20, "train_stride": 15}
     old = train_entity_tagger([ex, ex], EntityTrainConfig(**small, rule_features=True),
                               tiny_base, progress=False).tagger
     old.to_disk(tmp_path / "ner")
