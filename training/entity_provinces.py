@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from training.base_model import resolve_base_model
     from training.folds import entity_province_folds
-    from training.reporting import write_entity_province_reports
+    from training.reporting import pooled_micro_lines, write_entity_province_reports
     from training.sections import passage_provinces
 
     ap = argparse.ArgumentParser(prog="python -m training.entity_provinces",
@@ -63,9 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     timing = {"seconds": time.perf_counter() - start, "peak_mb": peak_memory_mb()}
     reports = Path(args.reports or paths.reports)
     write_entity_province_reports(results, timing, reports)
-    for name, r in results.items():
-        print(f"{name:<12} held-out provinces, pooled strict micro F1 "
-              f"{r['pooled']['strict']['micro']['f1']:.3f}")
+    print("\n".join(pooled_micro_lines(results, "held-out provinces, pooled")))
     print(f"wall time {timing['seconds']:.0f} s, peak memory {timing['peak_mb']:.0f} MB")
     return 0
 

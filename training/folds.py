@@ -65,9 +65,7 @@ def entity_folds(examples: list[GoldReport], systems: dict, bootstrap: dict | No
             predict, detail = make(train)
             _score(results, collected, held, counts, name, predict([held.text])[0],
                    time.perf_counter() - t0, detail)
-            tagger = getattr(detail, "tagger", None)
-            if name == "transformer" and tagger is not None and tagger.rules is not None:
-                # The same trained tagger with its rules switched off: what it learned itself.
+            if tagger := rules_blank_tagger(name, detail):
                 t0 = time.perf_counter()
                 _score(results, collected, held, counts, RULES_BLANK,
                        tagger.predict([held.text], with_rules=False)[0], time.perf_counter() - t0)
@@ -111,8 +109,7 @@ def entity_province_folds(real: list[GoldReport], passages: list[GoldReport],
             preds = predict([h.text for h in held])
             seconds = (time.perf_counter() - t0) / len(held)
             runs = [(name, preds, seconds, detail)]
-            tagger = getattr(detail, "tagger", None)
-            if name == "transformer" and tagger is not None and tagger.rules is not None:
+            if tagger := rules_blank_tagger(name, detail):
                 runs.append((RULES_BLANK, tagger.predict([h.text for h in held],
                                                          with_rules=False), 0.0, None))
             for run_name, run_preds, secs, det in runs:
@@ -124,6 +121,14 @@ def entity_province_folds(real: list[GoldReport], passages: list[GoldReport],
                     [h.to_original(spans) for h, spans in zip(held, run_preds)])
     _pool(results, collected, bootstrap)
     return results
+
+
+def rules_blank_tagger(name: str, detail):
+    """The transformer's trained tagger when it has rules to switch off: scored again with
+    them off (RULES_BLANK), it shows what the encoder learned itself. None otherwise."""
+    tagger = getattr(detail, "tagger", None)
+    return tagger if name == "transformer" and tagger is not None and \
+        tagger.rules is not None else None
 
 
 def _score(results: dict, collected: dict, held: GoldReport, counts: dict, name: str,

@@ -75,6 +75,26 @@ def shown(name: str, r: dict) -> str:
     return f"{name} (kept)" if "kept" in r else name
 
 
+def pooled_entity_table(results: dict) -> list[str]:
+    """The pooled strict F1 per label of every system, and what each system is."""
+    lines = ["## Pooled strict F1", "",
+             "| system | " + " | ".join(ENTITY_LABELS) + " | micro | partial micro |",
+             "|---" * (len(ENTITY_LABELS) + 3) + "|"]
+    for name, r in results.items():
+        s, p = r["pooled"]["strict"], r["pooled"]["partial"]
+        lines.append(f"| {shown(name, r)} | " + " | ".join(f"{s[lab]['f1']:.3f}"
+                                                          for lab in ENTITY_LABELS)
+                     + f" | {s['micro']['f1']:.3f} | {p['micro']['f1']:.3f} |")
+    return lines + [f"- {shown(name, r)}: {SYSTEM_NOTES[name]}" for name, r in results.items()
+                    if name in SYSTEM_NOTES]
+
+
+def pooled_micro_lines(results: dict, what: str = "pooled") -> list[str]:
+    """One console line per entity system: its pooled strict micro F1."""
+    return [f"{name:<12} {what} strict micro F1 {r['pooled']['strict']['micro']['f1']:.3f}"
+            for name, r in results.items()]
+
+
 def entity_markdown(results: dict, timing: dict, targets: Targets) -> str:
 
     lines = ["# Entity tagger: held-out-report evaluation", "",
@@ -83,16 +103,7 @@ def entity_markdown(results: dict, timing: dict, targets: Targets) -> str:
              "(training/folds.py), and never sees its report's text. Scores on the original "
              "text; strict = seqeval strict IOB2 on characters, partial = overlap with a span "
              "of the same label."), "",
-             "## Pooled strict F1", "",
-             "| system | " + " | ".join(ENTITY_LABELS) + " | micro | partial micro |",
-             "|---" * (len(ENTITY_LABELS) + 3) + "|"]
-    for name, r in results.items():
-        s, p = r["pooled"]["strict"], r["pooled"]["partial"]
-        lines.append(f"| {shown(name, r)} | " + " | ".join(f"{s[lab]['f1']:.3f}"
-                                                          for lab in ENTITY_LABELS)
-                     + f" | {s['micro']['f1']:.3f} | {p['micro']['f1']:.3f} |")
-    lines += [f"- {shown(name, r)}: {SYSTEM_NOTES[name]}" for name, r in results.items()
-              if name in SYSTEM_NOTES]
+             *pooled_entity_table(results)]
     lines += [f"- {shown(name, r)}: predictions kept from an earlier run ({r['kept']}), "
               "scored again on this run's gold" for name, r in results.items() if "kept" in r]
     lines += ["", "## Strict micro F1 per held-out report", "",
@@ -211,15 +222,23 @@ def _split_errors(results: dict) -> tuple[dict, dict]:
     return figures, errs
 
 
-def write_entity_reports(results: dict, timing: dict, targets: Targets,
-                         reports_dir: str | Path) -> None:
+def _write_report(reports_dir: str | Path, name: str, results: dict, extra: dict,
+                  markdown: str) -> None:
+    """`name.json` (the figures, then `extra`), `errors/name.json` (the error lists) and
+    `name.md` in `reports_dir`."""
     reports_dir = Path(reports_dir)
     figures, errs = _split_errors(results)
-    atomic_write_text(reports_dir / "entities.json", json.dumps(
-        {"systems": figures, "run": timing}, ensure_ascii=False, indent=1))
-    atomic_write_text(reports_dir / "errors" / "entities.json",
+    atomic_write_text(reports_dir / f"{name}.json", json.dumps(
+        {"systems": figures, **extra}, ensure_ascii=False, indent=1))
+    atomic_write_text(reports_dir / "errors" / f"{name}.json",
                       json.dumps(errs, ensure_ascii=False, indent=1))
-    atomic_write_text(reports_dir / "entities.md", entity_markdown(results, timing, targets))
+    atomic_write_text(reports_dir / f"{name}.md", markdown)
+
+
+def write_entity_reports(results: dict, timing: dict, targets: Targets,
+                         reports_dir: str | Path) -> None:
+    _write_report(reports_dir, "entities", results, {"run": timing},
+                  entity_markdown(results, timing, targets))
 
 
 def entity_province_markdown(results: dict, timing: dict) -> str:
@@ -232,14 +251,7 @@ def entity_province_markdown(results: dict, timing: dict) -> str:
               "strict = exact spans. Passages are written, not real reports: a check of how "
               "the tagger carries to other units, not the held-out-report figure "
               "(`entities.md`)."), "",
-             "## Pooled strict F1", "",
-             "| system | " + " | ".join(ENTITY_LABELS) + " | micro | partial micro |",
-             "|---" * (len(ENTITY_LABELS) + 3) + "|"]
-    for name, r in results.items():
-        s, p = r["pooled"]["strict"], r["pooled"]["partial"]
-        lines.append(f"| {name} | " + " | ".join(f"{s[lab]['f1']:.3f}" for lab in ENTITY_LABELS)
-                     + f" | {s['micro']['f1']:.3f} | {p['micro']['f1']:.3f} |")
-    lines += [f"- {name}: {SYSTEM_NOTES[name]}" for name in results if name in SYSTEM_NOTES]
+             *pooled_entity_table(results)]
     groups = list(next(iter(results.values()))["groups"])
     lines += ["", "## Strict micro F1 per held-out group", "",
               "| system | " + " | ".join(groups) + " |", "|---" * (len(groups) + 1) + "|"]
@@ -255,31 +267,19 @@ def entity_province_markdown(results: dict, timing: dict) -> str:
 
 def write_entity_province_reports(results: dict, timing: dict, reports_dir: str | Path
                                   ) -> None:
-    reports_dir = Path(reports_dir)
-    figures, errs = _split_errors(results)
-    atomic_write_text(reports_dir / "entities_provinces.json", json.dumps(
-        {"systems": figures, "run": timing}, ensure_ascii=False, indent=1))
-    atomic_write_text(reports_dir / "errors" / "entities_provinces.json",
-                      json.dumps(errs, ensure_ascii=False, indent=1))
-    atomic_write_text(reports_dir / "entities_provinces.md",
-                      entity_province_markdown(results, timing))
+    _write_report(reports_dir, "entities_provinces", results, {"run": timing},
+                  entity_province_markdown(results, timing))
 
 
 def write_section_reports(results: dict, targets: Targets, reports_dir: str | Path,
                           seconds: float | None = None, name: str = "sections",
                           folds: tuple[str, str] = REPORT_FOLDS, notes: str = "") -> None:
     """`name.json` and `name.md` in `reports_dir` (the error lists in errors/name.json)."""
-    reports_dir = Path(reports_dir)
-    figures, errs = _split_errors(results)
-    payload = {"systems": figures, "targets": targets.sections}
+    extra = {"targets": targets.sections}
     if seconds is not None:
-        payload["run"] = {"seconds": round(seconds, 1)}
-    atomic_write_text(reports_dir / f"{name}.json",
-                      json.dumps(payload, ensure_ascii=False, indent=1))
-    atomic_write_text(reports_dir / "errors" / f"{name}.json",
-                      json.dumps(errs, ensure_ascii=False, indent=1))
-    atomic_write_text(reports_dir / f"{name}.md",
-                      section_markdown(results, targets, seconds, folds, notes))
+        extra["run"] = {"seconds": round(seconds, 1)}
+    _write_report(reports_dir, name, results, extra,
+                  section_markdown(results, targets, seconds, folds, notes))
 
 
 # What the model card says of each base encoder (provenance: ../shared/models/README.md).

@@ -51,7 +51,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from training.base_model import resolve_base_model
     from training.folds import RULES_BLANK, entity_folds, section_folds
-    from training.reporting import write_entity_reports, write_section_reports
+    from training.reporting import (
+        pooled_micro_lines,
+        write_entity_reports,
+        write_section_reports,
+    )
 
     ap = argparse.ArgumentParser(prog="python -m training.run", description=__doc__)
     ap.add_argument("--config", default=None, help="default: configs/default.toml")
@@ -176,8 +180,7 @@ def main(argv: list[str] | None = None) -> int:
                        f"run {time.strftime('%Y-%m-%d')} with {settings.path.name}")
         kept.add_kept(results, examples, kept_path, settings.evaluation.bootstrap.__dict__)
         write_entity_reports(results, timing, targets, reports)
-        for name, r in results.items():
-            print(f"{name:<12} pooled strict micro F1 {r['pooled']['strict']['micro']['f1']:.3f}")
+        print("\n".join(pooled_micro_lines(results)))
     if section_results is not None:
         write_section_reports(section_results, targets, reports, section_seconds)
         for name, r in section_results.items():

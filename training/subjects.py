@@ -320,8 +320,8 @@ def train_shipped(items: list[Item], l2: float | None = None,
 def stage(settings, reports: Path, model_out: Path | None, l2: float | None, max_iter: int,
           evaluate_: bool = True, command: str = "python -m training.subjects") -> dict | None:
     """Fit the shipped subject model and save it in `model_out/values/subjects.json` (None:
-    not saved); then, with
-    `evaluate_`, the held-out evaluation, written to `reports/subjects.{md,json}`.
+    not saved); then, with `evaluate_`, the held-out evaluation, written to
+    `reports/subjects.{md,json}`.
     `l2`: one penalty for every fit; None chooses it in each fold (slower)."""
     start = time.perf_counter()
     items = load_items(settings)
