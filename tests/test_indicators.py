@@ -158,6 +158,7 @@ def test_the_heuristic_accuracy_against_the_read_subjects_is_measured(corpus_tex
     result = score_subjects(read_subjects(SUBJECTS), corpus_texts)
     print(f"indicator subject exact match: {result['hits']}/{result['total']}")
     assert result["total"] == 66
-    # 48/66 when measured; a change to the heuristic that loses subjects shows here
-    assert result["hits"] >= 48
+    # 47/66 against the adjudicated subjects (annotations/subjects_second/ADJUDICATION.md);
+    # a change to the heuristic that loses subjects shows here
+    assert result["hits"] >= 47
     assert len(result["misses"]) == result["total"] - result["hits"]

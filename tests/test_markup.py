@@ -2,7 +2,7 @@
 
 import pytest
 
-from fazhi.annotations.markup import MarkupError, parse, render
+from fazhi.annotations.markup import MarkupError, move_subjects, parse, render
 
 ORIGINAL = "2022年,区委、区政府坚持。一、主要举措(一)依法全面履行政府职能一是精简行政许可事项140项"
 MARKED = ("{PREAMBLE NONE}2022年,[ORG 区委]、[ORG 区政府]坚持。{ACHIEVEMENTS NONE}{H}一、主要举措{/H}"
@@ -47,3 +47,26 @@ def test_an_edited_character_is_reported_with_its_offset():
 def test_malformed_markup_is_refused(bad):
     with pytest.raises(MarkupError):
         parse(bad)
+
+
+def test_subjects_are_moved_and_every_other_mark_stays_as_written():
+    marked = "制定[ORG 省政府]规章[INDICATOR 6件]，办理{S}行政复议案件{/S}[INDICATOR 319件]。"
+    text, ann = parse(marked)
+    old = ann.subjects[0]
+    case = text.index("复议案件")
+    moved = move_subjects(marked, remove=[old], add=[(case, case + 4)])
+    assert moved == "制定[ORG 省政府]规章[INDICATOR 6件]，办理行政{S}复议案件{/S}[INDICATOR 319件]。"
+    # A subject starting at an entity's edge takes the entity in whole.
+    rules = (text.index("省政府"), text.index("规章") + 2)
+    added = move_subjects(moved, remove=[], add=[rules])
+    assert added.startswith("制定{S}[ORG 省政府]规章{/S}[INDICATOR 6件]")
+    assert parse(added)[0] == text
+    assert sorted(parse(added)[1].subjects) == sorted([rules, (case, case + 4)])
+    # Replacing a subject by one that starts where it started.
+    same_start = move_subjects(marked, remove=[old], add=[(old[0], old[1] - 2)])
+    assert "{S}行政复议{/S}案件" in same_start
+
+
+def test_moving_a_subject_that_is_not_there_is_an_error():
+    with pytest.raises(MarkupError, match="no subject"):
+        move_subjects("办理{S}案件{/S}3件。", remove=[(0, 2)], add=[])

@@ -108,8 +108,26 @@ def test_the_second_reading_names_its_spans_in_the_original_text():
     paths = load_settings(ROOT / "configs" / "default.toml").paths
     texts = {**load_texts(ROOT / paths.corpus), **load_texts(ROOT / paths.synthetic_corpus)}
     rows = read_subjects(ROOT / paths.subjects_second)
-    assert len(rows) == 216
+    assert len(rows) == 2723  # every indicator, real and passage
     for r in rows:
         assert texts[r["doc_id"]][r["start"]:r["end"]] == r["text"]
         if r["subject"] is not None:
             assert texts[r["doc_id"]][r["subject_start"]:r["subject_end"]] == r["subject"]
+
+
+def test_the_gold_holds_every_adjudicated_subject():
+    """Where the two readings differed, the adjudicated subject is the one in the gold."""
+    from fazhi.annotations.schema import read_subjects
+    from fazhi.settings import load_settings
+
+    from conftest import ROOT
+
+    paths = load_settings(ROOT / "configs" / "default.toml").paths
+    gold = {(r["doc_id"], r["start"]): r for path in (paths.subjects, paths.synthetic_subjects)
+            for r in read_subjects(ROOT / path)}
+    decided = (ROOT / paths.subjects_second).with_name("adjudication.jsonl")
+    rows = [json.loads(line) for line in decided.read_text(encoding="utf-8").splitlines()]
+    assert rows
+    for r in rows:
+        g = gold[(r["doc_id"], r["start"])]
+        assert (g["subject_start"], g["subject_end"]) == (r["subject_start"], r["subject_end"]), r

@@ -32,6 +32,14 @@ def test_a_subject_belongs_to_the_nearest_indicator_of_its_sentence():
         ("31件", "行政复议案件"), ("29件", None), ("3个", "乡镇")]
 
 
+def test_a_subject_belongs_to_an_indicator_of_its_own_clause_before_a_nearer_one_across_a_comma():
+    text, gold = parse("{PREAMBLE NONE}受理[INDICATOR 452件],{S}平均审理周期{/S}缩短至"
+                       "[INDICATOR 43天]。", "t")
+    rows, problems = link_subjects("t", text, gold)
+    assert problems == []
+    assert [(r["text"], r["subject"]) for r in rows] == [("452件", None), ("43天", "平均审理周期")]
+
+
 def test_a_subject_without_an_indicator_in_its_sentence_is_a_problem():
     text, gold = parse("{PREAMBLE NONE}{S}行政复议案件{/S}增多。办结[INDICATOR 3件]。", "t")
     _, problems = link_subjects("t", text, gold)

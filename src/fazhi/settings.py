@@ -53,8 +53,8 @@ class Paths:
     synthetic_corpus: str = "corpus/synthetic"
     synthetic_gold: str = "annotations/synthetic/gold.jsonl"
     synthetic_subjects: str = "annotations/synthetic/subjects.jsonl"
-    # A second reader's subjects for a sample of indicators (the agreement ceiling).
-    subjects_second: str = "annotations/subjects_second/second_pass.jsonl"
+    # A second reader's subjects for every indicator (what one careful reader scores).
+    subjects_second: str = "annotations/subjects_second/reading.jsonl"
     # Held-out predictions of baselines run once (training/kept.py).
     kept_predictions: str = "reports/kept_predictions.json"
 

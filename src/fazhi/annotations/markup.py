@@ -147,6 +147,63 @@ def parse(marked: str, doc_id: str = "", original: str | None = None,
     return text, DocAnnotation(doc_id, entities, secs, subjects)
 
 
+def move_subjects(marked: str, remove: list[tuple[int, int]],
+                  add: list[tuple[int, int]]) -> str:
+    """The markup with the `{S}` subjects at plain-text spans `remove` taken out and new ones
+    at `add` written in; every other mark stays byte for byte. A new subject that starts or
+    ends at an entity's edge takes the whole entity in (`{S}[ORG 省政府]规章{/S}`), as an
+    annotator would write it."""
+    removing = set(remove)
+    opens: dict[int, int] = {}  # plain offset of an open {S} -> its markup position
+    edits: list[tuple[int, int, str]] = []  # (markup start, markup end, replacement)
+    # Markup positions where each plain offset begins / ends, stretched over entity marks.
+    open_at: dict[int, int] = {}
+    close_at: dict[int, int] = {}
+    n = 0
+    pos = 0
+    for m in _TOKEN.finditer(marked):
+        for k in range(pos, m.start()):  # plain characters before the token
+            open_at.setdefault(n, k)
+            n += 1
+            close_at[n] = k + 1
+        if m.group("esc"):
+            open_at.setdefault(n, m.start())
+            n += 1
+            close_at[n] = m.end()
+        elif m.group("label"):
+            open_at.setdefault(n, m.start())
+        elif m.group("close"):
+            close_at[n] = m.end()
+        elif m.group("mopen") == "S":
+            opens[n] = m.start()
+        elif m.group("mclose") == "S":
+            start = max((s for s in opens if s <= n), default=None)
+            if start is not None and (start, n) in removing:
+                edits.append((opens[start], opens[start] + 3, ""))
+                edits.append((m.start(), m.end(), ""))
+                removing.discard((start, n))
+            opens.clear()
+        pos = m.end()
+    for k in range(pos, len(marked)):
+        open_at.setdefault(n, k)
+        n += 1
+        close_at[n] = k + 1
+    if removing:
+        raise MarkupError(f"no subject at {sorted(removing)} to remove")
+    for s, e in add:
+        if s not in open_at or e not in close_at or not s < e:
+            raise MarkupError(f"subject {s}-{e} is outside the text")
+        edits.append((open_at[s], open_at[s], "{S}"))
+        edits.append((close_at[e], close_at[e], "{/S}"))
+    out = marked
+    # From the end, so earlier positions stay valid. At one position: the deletion (which
+    # starts there) first, then the new open, then the new close, which so lands before it.
+    rank = {"": 0, "{S}": 1, "{/S}": 2}
+    for a, b, rep in sorted(edits, key=lambda x: (-x[0], rank[x[2]])):
+        out = out[:a] + rep + out[b:]
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """`python -m fazhi.annotations.markup ORIGINAL MARKED [OFFSET]`: check a marked-up file."""
     import sys
