@@ -131,3 +131,18 @@ def test_the_gold_holds_every_adjudicated_subject():
     for r in rows:
         g = gold[(r["doc_id"], r["start"])]
         assert (g["subject_start"], g["subject_end"]) == (r["subject_start"], r["subject_end"]), r
+
+
+def test_segmenting_only_the_indicators_clauses_gives_the_features_the_whole_text_gives():
+    """The values component segments only the clauses around numbers (most of its time is
+    part-of-speech tagging); every candidate's features are what whole-text segmentation
+    gives."""
+    text = ("一年来，全区共办理行政复议案件319件，同比增长12%；"
+            "法治宣传教育覆盖各街乡，培训“法律明白人”1.2万名。\n结束语：坚持以习近平法治思想"
+            "为指导，深入推进依法行政，持续提升行政执法质量和效能，为经济社会发展提供法治保障。")
+    spans = [(text.index(x), text.index(x) + len(x)) for x in ("319件", "12%", "1.2万名")]
+    whole, around = Words(text), Words(text, around=spans)
+    assert len(around.edges) < len(whole.edges)
+    for a, b in spans:
+        assert (example(text, a, b, spans, words=around).feats
+                == example(text, a, b, spans, words=whole).feats)

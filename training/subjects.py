@@ -95,9 +95,9 @@ def load_items(settings) -> list[Item]:
             by_doc[r["doc_id"]].append(r)
         for doc_id, doc_rows in sorted(by_doc.items()):
             norm = normalizer(texts[doc_id])
-            words = Words(norm.text)
             blocked = [s for s in (norm.to_normalized(a, b) for a, b in indicators.get(doc_id, ()))
                        if s]
+            words = Words(norm.text, around=blocked)
             for r in doc_rows:
                 span = norm.to_normalized(r["start"], r["end"])
                 gold_span = None

@@ -96,12 +96,12 @@ class ValuesComponent:
 
         norm = normalized(doc)
         # The other indicators bound the candidates; the word segmentation is made once
-        # per report, and only when it has indicators.
+        # per report, only when it has indicators, and only of their clauses.
         blocked = [s for s in (norm.to_normalized(e.start_char, e.end_char)
                                for e in doc.ents if e.label_ == "INDICATOR") if s]
         if not blocked:
             return None
-        words = Words(norm.text)
+        words = Words(norm.text, around=blocked)
         return lambda text, start, end: self.model.find(text, start, end, blocked, words)
 
     def to_disk(self, path, exclude=()) -> None:
