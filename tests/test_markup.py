@@ -70,3 +70,8 @@ def test_subjects_are_moved_and_every_other_mark_stays_as_written():
 def test_moving_a_subject_that_is_not_there_is_an_error():
     with pytest.raises(MarkupError, match="no subject"):
         move_subjects("办理{S}案件{/S}3件。", remove=[(0, 2)], add=[])
+
+
+def test_a_subject_overlapping_another_cannot_be_written():
+    with pytest.raises(MarkupError):
+        move_subjects("办理{S}行政复议案件{/S}3件。", remove=[], add=[(4, 8)])

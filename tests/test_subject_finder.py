@@ -146,3 +146,13 @@ def test_segmenting_only_the_indicators_clauses_gives_the_features_the_whole_tex
     for a, b in spans:
         assert (example(text, a, b, spans, words=around).feats
                 == example(text, a, b, spans, words=whole).feats)
+
+
+def test_a_windows_line_break_stays_one_word_at_the_edge_of_a_segmented_stretch():
+    # "\r\n" 21 characters before the number and 17 after it: at the stretch's edges
+    text = ("前言\r\n全面推进依法行政工作取得明显成效累计达到319件"
+            "的全面推进依法行政工作取得明显成效\r\n结束。")
+    a = text.index("319件")
+    spans = [(a, a + 4)]
+    assert (example(text, a, a + 4, spans, words=Words(text, around=spans)).feats
+            == example(text, a, a + 4, spans, words=Words(text)).feats)

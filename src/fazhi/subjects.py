@@ -30,14 +30,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fazhi.indicators import VERBS, indicator_subject
+from fazhi.text import CLAUSE_BREAKS  # a subject stays inside its clause
 
 # Links between a subject and its number are at most this long (由上年的, 累计达到: 98 % of
 # the annotated subjects lie within 4 characters of their indicator).
 MAX_GAP = 4
 MAX_RIGHT_GAP = 1  # a subject after the number follows it directly (one 的 at most)
 MAX_LEN = 16  # 99.5 % of the annotated subjects are this long or shorter
-# A subject stays inside its clause: these end it on either side.
-CLAUSE_BREAKS = frozenset("，,。；;：:！？!?\n\r\t")
 NONE = None  # the "no subject" candidate
 
 Span = tuple[int, int]
@@ -167,8 +166,8 @@ def features(text: str, start: int, end: int, span: Span | None, side: str, link
 
 def _clause_regions(text: str, spans: Sequence[Span]) -> list[Span]:
     """Merged stretches of `text` holding every candidate of each span and the characters
-    beside them, each widened to clause breaks (kept inside, as one-character words) or
-    the text's ends."""
+    beside them, each widened to clause breaks (kept inside: jieba makes them words of their
+    own, one character or a whole "\r\n") or the text's ends."""
     regions: list[list[int]] = []
     for start, end in sorted(spans):
         a = max(0, start - MAX_GAP - MAX_LEN - 1)
@@ -176,6 +175,11 @@ def _clause_regions(text: str, spans: Sequence[Span]) -> list[Span]:
             a -= 1
         b = min(len(text), end + MAX_RIGHT_GAP + MAX_LEN + 1)
         while b < len(text) and text[b - 1] not in CLAUSE_BREAKS:
+            b += 1
+        # jieba keeps "\r\n" as one word: never cut one in half
+        if a > 0 and text[a - 1:a + 1] == "\r\n":
+            a -= 1
+        if b < len(text) and text[b - 1:b + 1] == "\r\n":
             b += 1
         if regions and a <= regions[-1][1]:
             regions[-1][1] = max(regions[-1][1], b)

@@ -15,6 +15,8 @@ def is_cjk(c: str) -> bool:
 # Where a sentence ends; a clause also ends at a colon (a heading run into its list).
 SENTENCE_ENDS = frozenset("。！？；!?;")
 CLAUSE_ENDS = SENTENCE_ENDS | frozenset("：:")
+# What a counted noun never reaches across to its number (fazhi.subjects).
+CLAUSE_BREAKS = CLAUSE_ENDS | frozenset("，,\n\r\t")
 
 # --- numerals -------------------------------------------------------------------------------
 

@@ -7,7 +7,8 @@
 - `{PART TOPIC}` opens a section at that point; it runs to the next `{…}` or the end.
 - `{H}` … `{/H}` marks the heading of the section it stands in.
 - `{S}` … `{/S}` marks an indicator's subject, the counted noun (`办理{S}行政复议案件{/S}[INDICATOR 319件]`);
-  it belongs to the nearest INDICATOR in its sentence (`fazhi.annotations.synthetic`).
+  it belongs to an INDICATOR of its sentence, the nearest in its own clause first
+  (`fazhi.annotations.synthetic.link_subjects`).
 - `\\[`, `\\]`, `\\{`, `\\}`, `\\\\` stand for those characters in the report itself.
 
 `render` writes a report's gold in this form and `parse` reads it back; `parse` checks
@@ -150,9 +151,10 @@ def parse(marked: str, doc_id: str = "", original: str | None = None,
 def move_subjects(marked: str, remove: list[tuple[int, int]],
                   add: list[tuple[int, int]]) -> str:
     """The markup with the `{S}` subjects at plain-text spans `remove` taken out and new ones
-    at `add` written in; every other mark stays byte for byte. A new subject that starts or
-    ends at an entity's edge takes the whole entity in (`{S}[ORG 省政府]规章{/S}`), as an
-    annotator would write it."""
+    at `add` written in; every other mark stays byte for byte. A new subject that starts at
+    an entity's start or ends at its end is written outside the entity's brackets
+    (`{S}[ORG 省政府]规章{/S}`), as an annotator would write it. The result is parsed back:
+    subjects that overlap (which the markup cannot hold) are a MarkupError."""
     removing = set(remove)
     opens: dict[int, int] = {}  # plain offset of an open {S} -> its markup position
     edits: list[tuple[int, int, str]] = []  # (markup start, markup end, replacement)
@@ -201,6 +203,9 @@ def move_subjects(marked: str, remove: list[tuple[int, int]],
     rank = {"": 0, "{S}": 1, "{/S}": 2}
     for a, b, rep in sorted(edits, key=lambda x: (-x[0], rank[x[2]])):
         out = out[:a] + rep + out[b:]
+    expected = sorted((set(parse(marked)[1].subjects) - set(remove)) | set(add))
+    if sorted(parse(out)[1].subjects) != expected:
+        raise MarkupError(f"subjects {sorted(add)} cannot be written beside the others")
     return out
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from fazhi.annotations.markup import MarkupError, parse
 from fazhi.annotations.schema import DocAnnotation, write_jsonl
 from fazhi.annotations.validate import validate
-from fazhi.text import SENTENCE_ENDS
+from fazhi.text import CLAUSE_BREAKS, SENTENCE_ENDS
 
 MARKED_DIR = Path("annotations/synthetic")
 CORPUS_DIR = Path("corpus/synthetic")
@@ -65,18 +65,20 @@ def _simplified(text: str) -> str:
     return _t2s().convert(text)
 
 
-_CLAUSE_BREAKS = frozenset("，,；;：:、")
+# Between a subject and a count of another clause; 、 too, as it separates the counts of a
+# list (建议176件、{S}提案{/S}203件).
+_LINK_BREAKS = CLAUSE_BREAKS | frozenset("、")
 
 
 def _crosses_clause(gap: str) -> bool:
-    return any(c in _CLAUSE_BREAKS for c in gap)
+    return any(c in _LINK_BREAKS for c in gap)
 
 
 def link_subjects(doc_id: str, text: str, gold: DocAnnotation) -> tuple[list[dict], list[str]]:
-    """One row per INDICATOR: its subject span, or null. A subject belongs to the nearest
-    INDICATOR in its sentence: one in its own clause (no comma, semicolon, colon or 、 in the
-    gap) before one across a clause break, then by the gap between the spans, then the
-    earlier one (`…3000项，{S}好评率{/S}达99%`: the rate's subject)."""
+    """One row per INDICATOR: its subject span, or null. A subject belongs to an INDICATOR
+    of its sentence: one in its own clause (no comma, colon or 、 in the gap) before one
+    across a clause break (`…3000项，{S}好评率{/S}达99%`: the rate's subject, not the count's),
+    then the nearest (by the gap between the spans), then the earlier one."""
     indicators = sorted(e for e in gold.entities if e.label == "INDICATOR")
     bounds = [0] + [m.end() for m in _SENTENCE_END.finditer(text)] + [len(text) + 1]
 
