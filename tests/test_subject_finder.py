@@ -108,7 +108,7 @@ def test_the_second_reading_names_its_spans_in_the_original_text():
     paths = load_settings(ROOT / "configs" / "default.toml").paths
     texts = {**load_texts(ROOT / paths.corpus), **load_texts(ROOT / paths.synthetic_corpus)}
     rows = read_subjects(ROOT / paths.subjects_second)
-    assert len(rows) == 2723  # every indicator, real and passage
+    assert len(rows) == 3048  # every indicator, real and passage
     for r in rows:
         assert texts[r["doc_id"]][r["start"]:r["end"]] == r["text"]
         if r["subject"] is not None:

@@ -3,7 +3,7 @@ evaluated on held-out data beside the heuristic baseline (`fazhi.indicators`), a
 model the shipped pipeline's `values` component carries.
 
 Training data: the subjects decided by reading on the real reports
-(`annotations/indicator_subjects.jsonl`, 66 rows) and the `{S}` subjects of the written
+(`annotations/indicator_subjects.jsonl`, one row per INDICATOR) and the `{S}` subjects of the written
 passages (`annotations/synthetic/subjects.jsonl`, one row per INDICATOR, 2,657 rows).
 
 Held-out evaluation, exact match of the subject span (no subject must match no subject):
@@ -240,6 +240,7 @@ def markdown(results: dict, target: float, seconds: float, model_info: dict,
         return f"{pair[0]}/{pair[1]} = {pair[0] / pair[1]:.3f}" if pair[1] else "–"
 
     held = [results["real_pooled"]["learned"], results["synthetic_pooled"]["learned"]]
+    n_real = results["real_pooled"]["learned"][1]
     met = all(h[1] and h[0] / h[1] >= target for h in held)
     if fixed_l2 is None:
         how_l2 = (f"The L2 penalty is chosen in each fold from {', '.join(map(str, L2_GRID))} "
@@ -258,7 +259,7 @@ def markdown(results: dict, target: float, seconds: float, model_info: dict,
         "",
         "| held-out set | learned | heuristic (baseline) |",
         "|---|---|---|",
-        "| real reports, leave one report out (66 read subjects) | "
+        f"| real reports, leave one report out ({n_real} read subjects) | "
         + f"{acc(results['real_pooled']['learned'])} | "
         + f"{acc(results['real_pooled']['heuristic'])} |",
         "| written passages, 5 folds by province | "
@@ -290,7 +291,7 @@ def markdown(results: dict, target: float, seconds: float, model_info: dict,
     lines += [
         "",
         "Real-report folds train on all passages and the other real reports' subjects; "
-        "passage folds train on the other provinces' passages and the 66 real subjects. "
+        f"passage folds train on the other provinces' passages and the {n_real} real subjects. "
         + how_l2,
         "",
         "## The shipped model",
