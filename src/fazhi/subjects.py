@@ -222,7 +222,9 @@ class Words:
         regions = [(0, len(text))] if around is None else _clause_regions(text, around)
         for start, stop in regions:
             a = start
-            for w, flag in jieba.posseg.cut(text[start:stop]):
+            # Dictionary words only (no HMM guessing unknown words): as accurate on the
+            # development fold (444 against 446 of 530) and 3× faster (training/README.md).
+            for w, flag in jieba.posseg.cut(text[start:stop], HMM=False):
                 b = a + len(w)
                 self.starts[a], self.ends[b] = w, w
                 self.pos_at[a], self.pos_before[b] = flag, flag
