@@ -3,8 +3,8 @@ evaluated on held-out data beside the heuristic baseline (`fazhi.indicators`), a
 model the shipped pipeline's `values` component carries.
 
 Training data: the subjects decided by reading on the real reports
-(`annotations/indicator_subjects.jsonl`, one row per INDICATOR) and the `{S}` subjects of the written
-passages (`annotations/synthetic/subjects.jsonl`, one row per INDICATOR, 2,657 rows).
+(`annotations/indicator_subjects.jsonl`, one row per INDICATOR, 391 rows) and the `{S}`
+subjects of the written passages (`annotations/synthetic/subjects.jsonl`, 2,657 rows).
 
 Held-out evaluation, exact match of the subject span (no subject must match no subject):
 

@@ -140,9 +140,10 @@ def features(text: str, start: int, end: int, span: Span | None, side: str, link
         f"de={side}|{'的' in s}", f"dun={side}|{'、' in s}", f"digit={side}|{any(c.isdigit() for c in s)}",
         f"paren={side}|{s.count('(') - s.count(')')}|{s.count('「') - s.count('」')}",
         f"heur={span == heuristic}", f"heur={side}|{span == heuristic}",
-        # scope words (全市, 各类, 本级) stay out of subjects while level words naming a kind
+        # Scope words (全市, 各类, 本级) stay out of subjects while level words naming a kind
         # (县级执法事项) stay in: one feature, weighed by the data (a split one did no better
-        # on the development fold); a quoted name before the noun (“粤商通”服务市场主体)
+        # on the development fold). A quoted name before the noun (“粤商通”服务市场主体) is
+        # left out.
         f"scope={side}|{s[0] in '全各本该' or s[1:2] == '级'}",
         f"quoted={side}|{s[0] in '「『《'}|{s[-1] in '」』》'}",
     ]

@@ -156,7 +156,7 @@ def move_subjects(marked: str, remove: list[tuple[int, int]],
     (`{S}[ORG 省政府]规章{/S}`), as an annotator would write it. The result is parsed back:
     subjects that overlap (which the markup cannot hold) are a MarkupError."""
     removing = set(remove)
-    opens: dict[int, int] = {}  # plain offset of an open {S} -> its markup position
+    opened: tuple[int, int] | None = None  # the open {S}: plain offset, markup position
     edits: list[tuple[int, int, str]] = []  # (markup start, markup end, replacement)
     # Markup positions where each plain offset begins / ends, stretched over entity marks.
     open_at: dict[int, int] = {}
@@ -177,14 +177,13 @@ def move_subjects(marked: str, remove: list[tuple[int, int]],
         elif m.group("close"):
             close_at[n] = m.end()
         elif m.group("mopen") == "S":
-            opens[n] = m.start()
+            opened = (n, m.start())
         elif m.group("mclose") == "S":
-            start = max((s for s in opens if s <= n), default=None)
-            if start is not None and (start, n) in removing:
-                edits.append((opens[start], opens[start] + 3, ""))
+            if opened is not None and (opened[0], n) in removing:
+                edits.append((opened[1], opened[1] + len("{S}"), ""))
                 edits.append((m.start(), m.end(), ""))
-                removing.discard((start, n))
-            opens.clear()
+                removing.discard((opened[0], n))
+            opened = None
         pos = m.end()
     for k in range(pos, len(marked)):
         open_at.setdefault(n, k)
