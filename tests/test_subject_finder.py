@@ -92,10 +92,30 @@ def test_a_second_reader_is_compared_with_the_gold_the_finder_and_the_heuristic(
                "subject_end": 10},
               {"doc_id": "p", "start": 30, "end": 32, "subject": None}]
     out = second_reader(items, held_out, second)
-    assert out["real"] == {"first reader": [1, 1], "learned": [1, 1], "heuristic": [1, 1],
-                           "learned vs first": [1, 1]}
-    assert out["synthetic"] == {"first reader": [1, 2], "learned": [2, 2],
-                                "heuristic": [0, 2], "learned vs first": [1, 2]}
+    assert out["real"] == {"first reader": [1, 1], "finder": [1, 1], "heuristic": [1, 1],
+                           "finder vs first": [1, 1]}
+    assert out["synthetic"] == {"first reader": [1, 2], "finder": [2, 2],
+                                "heuristic": [0, 2], "finder vs first": [1, 2]}
+
+
+def test_the_report_puts_the_shipped_finder_first_beside_the_ranker_and_the_heuristic():
+    from training.subjects import markdown, pool
+
+    fold = {"encoder": [9, 10], "learned": [8, 10], "heuristic": [5, 10], "l2": 0.3,
+            "train": 90}
+    results = {"real": {"r1": fold}, "synthetic": {"fold 1: 江苏省": fold}}
+    pool(results)
+    md = markdown(results, 0.85, 1.0, {"examples": 100, "l2": 0.3, "features": 10,
+                                       "seconds": 1.0})
+    assert "| held-out set | ranker + encoder head | ranker | heuristic (baseline) |" in md
+    assert "| r1 | 9/10 = 0.900 | 8/10 = 0.800 | 5/10 = 0.500 | 0.3 | 90 |" in md
+    assert "on both: met" in md
+    without_head = {name: {k: {s: v for s, v in r.items() if s != "encoder"}
+                           for k, r in results[name].items()} for name in ("real", "synthetic")}
+    pool(without_head)
+    md = markdown(without_head, 0.85, 1.0, {"examples": 100, "l2": 0.3, "features": 10,
+                                            "seconds": 1.0})
+    assert "| held-out set | ranker | heuristic (baseline) |" in md and "not met" in md
 
 
 def test_the_second_reading_names_its_spans_in_the_original_text():
@@ -156,3 +176,16 @@ def test_a_windows_line_break_stays_one_word_at_the_edge_of_a_segmented_stretch(
     spans = [(a, a + 4)]
     assert (example(text, a, a + 4, spans, words=Words(text, around=spans)).feats
             == example(text, a, a + 4, spans, words=Words(text)).feats)
+
+
+def test_the_model_card_gets_one_subject_section_and_keeps_the_others(tmp_path):
+    from training.subjects import CARD_HEADING, update_card
+
+    card = tmp_path / "README.md"
+    card.write_text("# fazhi-zh\n\n## Section tagger\n\ntext\n\nFour reports from one city …\n",
+                    encoding="utf-8")
+    update_card(card, f"\n{CARD_HEADING}\n\nfirst\n")
+    update_card(card, f"\n{CARD_HEADING}\n\nsecond\n")
+    text = card.read_text(encoding="utf-8")
+    assert text.count(CARD_HEADING) == 1 and "second" in text and "first" not in text
+    assert text.index("## Section tagger") < text.index(CARD_HEADING) < text.index("Four reports")

@@ -153,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
                                          sub_cfg.max_iter, not args.final_only)
         if subject_results is not None:
             for name in ("real", "synthetic"):
-                hits, total = subject_results[name + "_pooled"]["learned"]
+                hits, total = subject_results[name + "_pooled"][
+                    subjects.shipped_system(subject_results)]
                 print(f"subjects {name:<9} held-out exact {hits}/{total} = "
                       f"{hits / total:.3f} ({time.perf_counter() - t0:.0f} s)")
         if not args.final_only:

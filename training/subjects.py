@@ -27,10 +27,11 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import sys
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from fazhi.annotations.schema import read_jsonl, read_subjects
@@ -50,6 +51,24 @@ class SubjectsConfig:
 
     l2: float = 0.3
     max_iter: int = 80
+    # The span head on an encoder (fazhi.subject_head): the base model ("" = the ranker
+    # alone) and its fine-tuning, chosen on the development fold (training/subject_head.py).
+    encoder: str = "ltp-tiny-electra-zh"
+    head_epochs: int = 3
+    head_learning_rate: float = 1e-4
+    head_batch_size: int = 16
+    ranker_weight: float = 0.5
+    ranker_confident: float = 0.9
+    seed: int = 0
+
+    def train_head(self, windows, encoder_and_tokenizer=None):
+        from training.subject_head import train_head
+
+        return train_head(windows, self.encoder, epochs=self.head_epochs,
+                          learning_rate=self.head_learning_rate,
+                          batch_size=self.head_batch_size, ranker_weight=self.ranker_weight,
+                          confident=self.ranker_confident, seed=self.seed,
+                          encoder_and_tokenizer=encoder_and_tokenizer)
 
     @classmethod
     def from_settings(cls, settings) -> SubjectsConfig:
@@ -160,23 +179,43 @@ def province_folds(items: list[Item], k: int = PROVINCE_FOLDS) -> dict[str, int]
     return fold
 
 
+def predict_with_head(model: SubjectModel, head, test: list[Item]) -> list:
+    """The subjects the ranker and the span head find together, in original offsets."""
+    spans = head.choose_all(model, [(i.norm.text, *i.norm.to_normalized(i.start, i.end), i.ex)
+                                    for i in test])
+    return [i.norm.to_original(*s) if s else None for i, s in zip(test, spans, strict=True)]
+
+
 def evaluate(items: list[Item], l2: float | None = None, max_iter: int = 200,
-             progress=None) -> dict:
+             progress=None, cfg: SubjectsConfig | None = None) -> dict:
     """Held-out exact accuracy of the learned finder and of the heuristic, per fold. `l2`:
-    a fixed penalty instead of one chosen per fold; `progress(results)` after each fold."""
+    a fixed penalty instead of one chosen per fold; `progress(results)` after each fold;
+    `cfg` with an `encoder`: the span head is fine-tuned in each fold too ("encoder", the
+    ranker and the head together, beside "learned", the ranker alone)."""
     results = {"real": {}, "synthetic": {}}
     misses, held_out = [], {}
     fixed = l2
+    windows = {}
+    if cfg is not None and cfg.encoder:
+        from training.subject_head import load_tokenizer, windows_for
+
+        tokenizer = load_tokenizer(cfg.encoder)
+        windows = dict(zip(map(id, items), windows_for(items, tokenizer), strict=True))
 
     def run(name, key, train, test):
         l2 = fixed if fixed is not None else choose_l2(train)
         model = fit([i.ex for i in train], l2=l2, max_iter=max_iter)
-        learned = accuracy((predict(model, i), i.gold) for i in test)
-        heuristic = accuracy((i.heuristic, i.gold) for i in test)
-        results[name][key] = {"learned": learned, "heuristic": heuristic, "l2": l2,
-                              "train": len(train)}
-        for i in test:
-            p = predict(model, i)
+        ranker = [predict(model, i) for i in test]
+        found = ranker
+        results[name][key] = {"learned": accuracy(zip(ranker, (i.gold for i in test)))}
+        if windows:
+            head = cfg.train_head([windows[id(i)] for i in train])
+            found = predict_with_head(model, head, test)
+            results[name][key] = {"encoder": accuracy(zip(found, (i.gold for i in test))),
+                                  **results[name][key]}
+        results[name][key].update({"heuristic": accuracy((i.heuristic, i.gold) for i in test),
+                                   "l2": l2, "train": len(train)})
+        for i, p in zip(test, found, strict=True):
             held_out[(i.doc_id, i.start, i.end)] = p
             if p != i.gold:
                 text = i.norm.original
@@ -203,7 +242,7 @@ def evaluate(items: list[Item], l2: float | None = None, max_iter: int = 200,
 
 
 def second_reader(items: list[Item], held_out: dict, rows: list[dict]) -> dict:
-    """Exact agreement with a second, independent reader: of the gold, of the learned
+    """Exact agreement with a second, independent reader: of the gold, of the shipped
     finder's held-out subjects and of the heuristic. How far one careful reader matches the
     adjudicated gold puts the finder's score in scale."""
     by_key = {(i.doc_id, i.start, i.end): i for i in items}
@@ -219,11 +258,24 @@ def second_reader(items: list[Item], held_out: dict, rows: list[dict]) -> dict:
 
         out["real" if real else "synthetic"] = {
             "first reader": agree(lambda i: i.gold),
-            "learned": agree(lambda i: held_out.get((i.doc_id, i.start, i.end))),
+            "finder": agree(lambda i: held_out.get((i.doc_id, i.start, i.end))),
             "heuristic": agree(lambda i: i.heuristic),
-            "learned vs first": [sum(held_out.get((i.doc_id, i.start, i.end)) == i.gold
+            "finder vs first": [sum(held_out.get((i.doc_id, i.start, i.end)) == i.gold
                                      for i, _ in sample), len(sample)]}
     return out
+
+
+SYSTEMS = ("encoder", "learned", "heuristic")  # the shipped finder first, where it was run
+
+
+def systems(results: dict) -> list[str]:
+    folds_ = [r for name in ("real", "synthetic") for r in results[name].values()]
+    return [s for s in SYSTEMS if folds_ and all(s in r for r in folds_)]
+
+
+def shipped_system(results: dict) -> str:
+    """The finder the shipped pipeline uses: the encoder head where it was trained."""
+    return systems(results)[0]
 
 
 def pool(results: dict) -> None:
@@ -231,7 +283,10 @@ def pool(results: dict) -> None:
         folds_ = results[name].values()
         results[name + "_pooled"] = {
             system: [sum(r[system][0] for r in folds_), sum(r[system][1] for r in folds_)]
-            for system in ("learned", "heuristic")}
+            for system in systems(results)}
+
+
+NAMES = {"encoder": "ranker + encoder head", "learned": "ranker", "heuristic": "heuristic"}
 
 
 def markdown(results: dict, target: float, seconds: float, model_info: dict,
@@ -239,55 +294,61 @@ def markdown(results: dict, target: float, seconds: float, model_info: dict,
     def acc(pair):
         return f"{pair[0]}/{pair[1]} = {pair[0] / pair[1]:.3f}" if pair[1] else "–"
 
-    held = [results["real_pooled"]["learned"], results["synthetic_pooled"]["learned"]]
-    n_real = results["real_pooled"]["learned"][1]
+    names = systems(results)
+    shipped = names[0]
+    held = [results["real_pooled"][shipped], results["synthetic_pooled"][shipped]]
+    n_real = held[0][1]
     met = all(h[1] and h[0] / h[1] >= target for h in held)
+    grid = ", ".join(map(str, L2_GRID))
     if fixed_l2 is None:
-        how_l2 = (f"The L2 penalty is chosen in each fold from {', '.join(map(str, L2_GRID))} "
-                  "on a fifth of the fold's training documents.")
+        how_l2 = (f"The ranker's L2 penalty is chosen in each fold from {grid} on a fifth of "
+                  "the fold's training documents.")
     else:
-        how_l2 = (f"The L2 penalty is {fixed_l2} in every fold (`[subjects] l2`); with "
-                  f"`--choose-l2` it is chosen in each fold from {', '.join(map(str, L2_GRID))} "
-                  "on a fifth of the fold's training documents.")
+        how_l2 = (f"The ranker's L2 penalty is {fixed_l2} in every fold (`[subjects] l2`); "
+                  f"with `--choose-l2` it is chosen in each fold from {grid} on a fifth of "
+                  "the fold's training documents.")
+    head = model_info.get("head")
+    columns = " | ".join(NAMES[n] + (" (baseline)" if n == "heuristic" else "") for n in names)
     lines = [
         "# Indicator subjects: held-out exact accuracy",
         "",
-        (f"Written by `{command}`. The learned finder is the candidate-span ranker of "
-        "`fazhi/subjects.py`; the baseline is the heuristic "
-        "`fazhi.indicators.indicator_subject`. A subject counts when its span is exactly "
-        "the annotated one (no subject where none is annotated counts too)."),
+        (f"Written by `{command}`. The ranker is the candidate-span ranker of "
+         "`fazhi/subjects.py`; the encoder head (`fazhi/subject_head.py`) reads the "
+         "indicator's clause with a fine-tuned encoder and scores the same candidates, "
+         "its log-probability added to the ranker's; the baseline is the heuristic "
+         "`fazhi.indicators.indicator_subject`. A subject counts when its span is exactly "
+         "the annotated one (no subject where none is annotated counts too). The shipped "
+         f"finder is the {NAMES[shipped]}."),
         "",
-        "| held-out set | learned | heuristic (baseline) |",
-        "|---|---|---|",
+        f"| held-out set | {columns} |",
+        "|---|" + "---|" * len(names),
         f"| real reports, leave one report out ({n_real} read subjects) | "
-        + f"{acc(results['real_pooled']['learned'])} | "
-        + f"{acc(results['real_pooled']['heuristic'])} |",
+        + " | ".join(acc(results["real_pooled"][n]) for n in names) + " |",
         "| written passages, 5 folds by province | "
-        + f"{acc(results['synthetic_pooled']['learned'])} | "
-        + f"{acc(results['synthetic_pooled']['heuristic'])} |",
+        + " | ".join(acc(results["synthetic_pooled"][n]) for n in names) + " |",
         "",
         f"Target ≥ {target:.2f} exact on both: {'met' if met else 'not met'}.",
         "",
         "## Per fold",
         "",
-        "| fold | learned | heuristic | L2 | training indicators |",
-        "|---|---|---|---|---|",
+        f"| fold | {' | '.join(NAMES[n] for n in names)} | L2 | training indicators |",
+        "|---|" + "---|" * (len(names) + 2),
     ]
     for name in ("real", "synthetic"):
         for key, r in results[name].items():
-            lines.append(f"| {key} | {acc(r['learned'])} | {acc(r['heuristic'])} | {r['l2']} | "
-                         f"{r['train']} |")
+            lines.append(f"| {key} | " + " | ".join(acc(r[n]) for n in names)
+                         + f" | {r['l2']} | {r['train']} |")
     if "second_reader" in results:
         lines += ["", "## Two readers", "",
                   ("Every indicator's subject was read twice, independently, under the "
                    "convention of GUIDELINES.md; where the readings differed a third reader "
                    "chose (`annotations/subjects_second/ADJUDICATION.md`), and the decision "
                    "is the gold. Exact agreement with the second reading:"), "",
-                  ("| set | the gold (adjudicated) | learned (held out) | heuristic | "
-                   "learned vs the gold |"), "|---|---|---|---|---|"]
+                  (f"| set | the gold (adjudicated) | {NAMES[shipped]} (held out) | heuristic | "
+                   f"{NAMES[shipped]} vs the gold |"), "|---|---|---|---|---|"]
         for name, r in results["second_reader"].items():
-            lines.append(f"| {name} | {acc(r['first reader'])} | {acc(r['learned'])} | "
-                         f"{acc(r['heuristic'])} | {acc(r['learned vs first'])} |")
+            lines.append(f"| {name} | {acc(r['first reader'])} | {acc(r['finder'])} | "
+                         f"{acc(r['heuristic'])} | {acc(r['finder vs first'])} |")
     lines += [
         "",
         "Real-report folds train on all passages and the other real reports' subjects; "
@@ -296,13 +357,26 @@ def markdown(results: dict, target: float, seconds: float, model_info: dict,
         "",
         "## The shipped model",
         "",
-        (f"Fitted on all {model_info['examples']} annotated indicators with L2 = "
-        f"{model_info['l2']}, {model_info['features']:,} features, in "
-        f"{model_info['seconds']:.1f} s; saved in `models/fazhi-zh/values/subjects.json` "
-        "(`[pipeline] subjects = \"learned\"`; `\"heuristic\"` selects the baseline)."),
+        (f"The ranker: fitted on all {model_info['examples']} annotated indicators with L2 = "
+         f"{model_info['l2']}, {model_info['features']:,} features, in "
+         f"{model_info['seconds']:.1f} s; saved in `models/fazhi-zh/values/subjects.json`."),
+    ]
+    if head:
+        lines += ["", (f"The encoder head: `{head['base_model']}` fine-tuned on "
+                       f"{head['examples']} indicators, {head['epochs']} epochs "
+                       f"({head['steps']} steps, batch {head['batch_size']}, learning rate "
+                       f"{head['learning_rate']}), ranker weight {head['ranker_weight']} (the "
+                       f"ranker's choice stands without the head where its probability is at "
+                       f"least {head.get('ranker_confident', 1)}), in "
+                       f"{head['seconds']:.0f} s; saved in "
+                       "`models/fazhi-zh/values/subject_head/`.")]
+    lines += [
         "",
-        (f"Whole run: {seconds:.0f} s. Misses are in `reports/errors/subjects.json` "
-        "(not committed)."),
+        ("`[pipeline] subjects` selects the finder: `\"encoder\"` (the ranker and the head), "
+         "`\"learned\"` (the ranker alone) or `\"heuristic\"` (the baseline)."),
+        "",
+        (f"Whole run: {seconds:.0f} s. Misses of the shipped finder are in "
+         "`reports/errors/subjects.json` (not committed)."),
         "",
     ]
     return "\n".join(lines)
@@ -319,20 +393,36 @@ def train_shipped(items: list[Item], l2: float | None = None,
 
 
 def stage(settings, reports: Path, model_out: Path | None, l2: float | None, max_iter: int,
-          evaluate_: bool = True, command: str = "python -m training.subjects") -> dict | None:
+          evaluate_: bool = True, command: str = "python -m training.subjects",
+          cfg: SubjectsConfig | None = None) -> dict | None:
     """Fit the shipped subject model and save it in `model_out/values/subjects.json` (None:
-    not saved); then, with `evaluate_`, the held-out evaluation, written to
-    `reports/subjects.{md,json}`.
+    not saved), with the encoder head of `cfg` (default: the config's `[subjects]`) in
+    `model_out/values/subject_head/`; then, with `evaluate_`, the held-out evaluation,
+    written to `reports/subjects.{md,json}`.
     `l2`: one penalty for every fit; None chooses it in each fold (slower)."""
     start = time.perf_counter()
+    cfg = cfg or SubjectsConfig.from_settings(settings)
     items = load_items(settings)
     model, info = train_shipped(items, l2, max_iter)
+    head = None
+    if cfg.encoder:
+        from training.subject_head import load_encoder, windows_for
+
+        encoder, tokenizer = load_encoder(cfg.encoder)
+        head = cfg.train_head(windows_for(items, tokenizer), (encoder, tokenizer))
+        info["head"] = {**head.settings.history, "base_model": cfg.encoder,
+                        "ranker_weight": cfg.ranker_weight,
+                        "ranker_confident": cfg.ranker_confident}
     if model_out is not None:
         out = model_out / "values" / "subjects.json"
         out.parent.mkdir(parents=True, exist_ok=True)
         model.to_disk(out)
         print(f"subject model: {info['features']:,} features, L2 {info['l2']}, "
               f"{info['seconds']:.1f} s → {out}", file=sys.stderr)
+        if head is not None:
+            head.to_disk(out.parent / "subject_head")
+        elif (out.parent / "subject_head").exists():
+            shutil.rmtree(out.parent / "subject_head")  # a head fitted with another ranker
     if not evaluate_:
         return None
     reports.mkdir(parents=True, exist_ok=True)
@@ -344,7 +434,7 @@ def stage(settings, reports: Path, model_out: Path | None, l2: float | None, max
             markdown(partial, target, time.perf_counter() - start, info, l2, command),
             encoding="utf-8")
 
-    results = evaluate(items, l2, max_iter, progress)
+    results = evaluate(items, l2, max_iter, progress, cfg)
     misses = results.pop("misses")
     held_out = results.pop("held_out")
     if Path(settings.paths.subjects_second).exists():
@@ -358,7 +448,52 @@ def stage(settings, reports: Path, model_out: Path | None, l2: float | None, max
     (reports / "subjects.md").write_text(
         markdown(results, target, time.perf_counter() - start, info, l2, command),
         encoding="utf-8")
+    if model_out is not None:
+        update_card(model_out / "README.md", card_section(results, info))
     return results
+
+
+CARD_HEADING = "## Indicator subjects (`values/`)"
+CARD_TAIL = "\nFour reports from one city"  # the card's closing caveat stays last
+
+
+def card_section(results: dict, info: dict) -> str:
+    """The model card's paragraph on the subject finder, with its held-out figures."""
+    from training.reporting import TEMPLATES
+
+    def acc(pair):
+        return f"{pair[0] / pair[1]:.3f}"
+
+    shipped = shipped_system(results)
+    head = info.get("head")
+    return (TEMPLATES / "model_card_subjects.md").read_text(encoding="utf-8").format(
+        head=(f", its candidates scored too by a span head on `{head['base_model']}` fine-tuned "
+              f"to read the indicator's clause (`values/subject_head/`, "
+              "`fazhi.subject_head`; the base encoder's licence applies to it too)"
+              if head else ""),
+        examples=info["examples"], n_real=results["real_pooled"][shipped][1], real=acc(results["real_pooled"][shipped]),
+        synthetic=acc(results["synthetic_pooled"][shipped]),
+        b_real=acc(results["real_pooled"]["heuristic"]),
+        b_synthetic=acc(results["synthetic_pooled"]["heuristic"]))
+
+
+def update_card(path: Path, section: str) -> None:
+    """Put the subject finder's section into the model card, in place of an earlier one
+    (the card's other sections are written by training.run)."""
+    from fazhi.io import atomic_write_text
+
+    if not path.exists():
+        return
+    card = path.read_text(encoding="utf-8")
+    if CARD_HEADING in card:  # the old section ends where the next section or the tail starts
+        before, rest = card.split(CARD_HEADING, 1)
+        ends = [i for i in (rest.find("\n## "), rest.find(CARD_TAIL)) if i >= 0]
+        card = before.rstrip("\n") + "\n" + section + (rest[min(ends):] if ends else "")
+    else:
+        i = card.find(CARD_TAIL)
+        card = (card.rstrip("\n") + "\n" + section if i < 0
+                else card[:i].rstrip("\n") + "\n" + section + card[i:])
+    atomic_write_text(path, card)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -373,6 +508,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--choose-l2", action="store_true",
                     help="choose the penalty in each fold on a development split of its "
                     "training documents instead")
+    ap.add_argument("--no-head", action="store_true",
+                    help="the ranker alone: no encoder head fine-tuned, evaluated or saved")
     ap.add_argument("--max-iter", type=int, default=None,
                     help="L-BFGS iterations per fit (default: [subjects] max_iter)")
     args = ap.parse_args(argv)
@@ -383,7 +520,8 @@ def main(argv: list[str] | None = None) -> int:
                         *(argv if argv is not None else sys.argv[1:])])
     results = stage(settings, Path(settings.paths.reports),
                     Path(args.model_out or settings.paths.model), l2,
-                    args.max_iter or cfg.max_iter, not args.no_eval, command)
+                    args.max_iter or cfg.max_iter, not args.no_eval, command,
+                    replace(cfg, encoder="") if args.no_head else cfg)
     if results is not None:
         print((Path(settings.paths.reports) / "subjects.md").read_text(encoding="utf-8"))
     return 0

@@ -67,9 +67,10 @@ class PipelineSettings:
     stride: int = 112
     batch_size: int = 16  # windows per forward pass, across reports
     quantize: bool = False  # dynamic int8 quantisation of the encoder on load
-    # The indicator-subject finder: "learned" (fazhi.subjects, saved with the values
-    # component by python -m training.subjects) or "heuristic" (the baseline).
-    subjects: str = "learned"
+    # The indicator-subject finder: "encoder" (the ranker of fazhi.subjects with the span
+    # head of fazhi.subject_head, saved with the values component by python -m
+    # training.subjects), "learned" (the ranker alone) or "heuristic" (the baseline).
+    subjects: str = "encoder"
 
     def values_config(self) -> dict:
         return {"subjects": self.subjects}

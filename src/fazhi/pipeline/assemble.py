@@ -38,8 +38,8 @@ def assemble(ner_dir: str | Path | None, sections_dir: str | Path | None,
     """A pipeline with the entity model saved in `ner_dir` (EntityTagger.to_disk) and the
     section model in `sections_dir` (SectionTagger.to_disk); either may be None to leave that
     component out. The configs become the components' config (config.cfg once saved).
-    `values_dir` holds the learned subject model (`subjects.json`, for `values_config`
-    {"subjects": "learned"}); `document_dir` the places of the `document` component, which
+    `values_dir` holds the learned subject models (`subjects.json` and `subject_head/`, for
+    `values_config` {"subjects": "encoder"}, or the first alone for "learned"); `document_dir` the places of the `document` component, which
     otherwise come from the administrative-division data packages.
 
     `segmenter` is spaCy's Chinese segmenter: "char" (default) or "pkuseg" with a

@@ -4,7 +4,9 @@
 - INDICATOR: value, unit, bound, approx, fraction, and the counted subject with its
   original offsets: `text` as written in the report (traditional script stays traditional),
   `normalized` its simplified form. The subject is found by the learned ranker
-  (fazhi.subjects, saved as `subjects.json` in the component's folder) or, with
+  (fazhi.subjects, saved as `subjects.json` in the component's folder) with, when
+  `subjects = "encoder"`, the span head on an encoder that reads the clause
+  (fazhi.subject_head, saved in `subject_head/`) scoring the same candidates; or, with
   `subjects = "heuristic"`, by the baseline heuristic (fazhi.indicators);
 - REGULATION: title, kind, period (fazhi.titles);
 - ORG and MEASURE: the simplified surface form only.
@@ -33,7 +35,7 @@ def surface(text: str) -> str:
     return normalize(text, _SURFACE).text
 
 
-SUBJECT_FINDERS = ("learned", "heuristic")
+SUBJECT_FINDERS = ("encoder", "learned", "heuristic")
 
 
 def indicator_value(doc: Doc, ent: Span, find=None) -> dict | None:
@@ -64,6 +66,7 @@ def regulation_value(doc: Doc, ent: Span) -> dict | None:
 
 PARSERS = {"INDICATOR": indicator_value, "REGULATION": regulation_value}
 SUBJECT_MODEL = "subjects.json"
+SUBJECT_HEAD = "subject_head"
 
 
 class ValuesComponent:
@@ -74,6 +77,7 @@ class ValuesComponent:
         self.name = name
         self.subjects = subjects
         self.model = None  # fazhi.subjects.SubjectModel, from from_disk
+        self.head = None  # fazhi.subject_head.SubjectHead, from from_disk
 
     def __call__(self, doc: Doc) -> Doc:
         find = self._finder(doc)
@@ -90,9 +94,12 @@ class ValuesComponent:
         if self.subjects == "heuristic":
             return indicator_subject
         if self.model is None:
-            raise ValueError(f"{self.name}: subjects = \"learned\" but no subject model is "
-                             f"loaded (from_disk reads {SUBJECT_MODEL})")
-        from fazhi.subjects import Words
+            raise ValueError(f"{self.name}: subjects = \"{self.subjects}\" but no subject "
+                             f"model is loaded (from_disk reads {SUBJECT_MODEL})")
+        if self.subjects == "encoder" and self.head is None:
+            raise ValueError(f"{self.name}: subjects = \"encoder\" but no subject head is "
+                             f"loaded (from_disk reads {SUBJECT_HEAD}/)")
+        from fazhi.subjects import Words, example
 
         norm = normalized(doc)
         # The other indicators bound the candidates; the word segmentation is made once
@@ -102,13 +109,21 @@ class ValuesComponent:
         if not blocked:
             return None
         words = Words(norm.text, around=blocked)
-        return lambda text, start, end: self.model.find(text, start, end, blocked, words)
+        if self.subjects == "learned":
+            return lambda text, start, end: self.model.find(text, start, end, blocked, words)
+        # The encoder reads every indicator of the report in a few batched passes.
+        found = dict(zip(blocked, self.head.choose_all(self.model, [
+            (norm.text, a, b, example(norm.text, a, b, blocked, words=words))
+            for a, b in blocked]), strict=True))
+        return lambda text, start, end: found.get((start, end))
 
     def to_disk(self, path, exclude=()) -> None:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         if self.model is not None:
             self.model.to_disk(path / SUBJECT_MODEL)
+        if self.head is not None:
+            self.head.to_disk(path / SUBJECT_HEAD)
 
     def from_disk(self, path, exclude=()) -> ValuesComponent:
         from fazhi.subjects import SubjectModel
@@ -116,11 +131,17 @@ class ValuesComponent:
         f = Path(path) / SUBJECT_MODEL
         if f.exists():
             self.model = SubjectModel.from_disk(f)
+        # The encoder is loaded only when it is used (it is the component's one torch model).
+        if self.subjects == "encoder" and (Path(path) / SUBJECT_HEAD).is_dir():
+            from fazhi.subject_head import SubjectHead
+
+            self.head = SubjectHead.from_disk(Path(path) / SUBJECT_HEAD)
         return self
 
 
 @Language.factory("fazhi_values", default_config={"subjects": "heuristic"})
 def make_values(nlp: Language, name: str, subjects: str) -> ValuesComponent:
-    """`subjects`: "learned" (the ranker saved with the component) or "heuristic" (the
-    baseline, which needs no saved model)."""
+    """`subjects`: "encoder" (the ranker and the span head saved with the component),
+    "learned" (the ranker alone) or "heuristic" (the baseline, which needs no saved
+    model)."""
     return ValuesComponent(name, subjects)
