@@ -37,3 +37,26 @@ def test_matrices_are_stored_in_int8(tmp_path):
     stored = load_file(tmp_path / WEIGHTS)
     assert stored["bert.embeddings.word_embeddings.weight.int8"].dtype == torch.int8
     assert stored["bert.embeddings.LayerNorm.weight"].dtype == torch.float16
+
+
+def test_a_tagger_loaded_from_float_weights_is_saved_back_unrounded(tmp_path):
+    """Saving a loaded pipeline again (`python -m training.package` after a [pipeline]
+    change) keeps the weights it was loaded with; only a newly trained tagger is compact."""
+    from transformers import AutoTokenizer
+
+    from fazhi.entity_tagger import EntityTagger
+    from fazhi.weights import WEIGHTS
+
+    from conftest import ENCODER
+
+    model = tiny_classifier()
+    model.save_pretrained(tmp_path / "float")
+    AutoTokenizer.from_pretrained(ENCODER).save_pretrained(tmp_path / "float")
+    tagger = EntityTagger().from_disk(tmp_path / "float")
+    tagger.to_disk(tmp_path / "again")
+    assert not (tmp_path / "again" / WEIGHTS).exists()
+    back = EntityTagger().from_disk(tmp_path / "again").model.state_dict()
+    assert all(torch.equal(v, back[k]) for k, v in model.state_dict().items())
+    tagger.compact = True  # as a newly trained tagger is
+    tagger.to_disk(tmp_path / "compact")
+    assert (tmp_path / "compact" / WEIGHTS).exists()

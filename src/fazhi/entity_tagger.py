@@ -220,6 +220,10 @@ class EntityTagger:
         # encoder's spans label by label (`policy`, fazhi.combine).
         self.rules, self.features, self.policy = rules, features, policy
         self.window, self.stride, self.batch_size = window, stride, batch_size
+        # How to_disk stores the weights: compactly (fazhi.weights), or as the float
+        # model.safetensors a tagger saved before compact weights was loaded from, so that
+        # saving a loaded pipeline again (training.package) never rounds its weights.
+        self.compact = True
 
     @property
     def label2col(self) -> dict[str, int]:
@@ -239,7 +243,10 @@ class EntityTagger:
         path = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.",
                                      suffix=".new"))
         try:
-            save_compact(self.model, path)
+            if self.compact:
+                save_compact(self.model, path)
+            else:
+                self.model.save_pretrained(path)
             self.tokenizer.save_pretrained(path)
             if self.rules is not None:
                 self.rules.to_disk(path)
@@ -264,7 +271,8 @@ class EntityTagger:
         import torch
 
         # Taggers saved before compact weights hold a float32 or float16 model.safetensors.
-        self.model = load_compact(path) if is_compact(path) else \
+        self.compact = is_compact(path)
+        self.model = load_compact(path) if self.compact else \
             AutoModelForTokenClassification.from_pretrained(path, dtype=torch.float32).eval()
         self.tokenizer = AutoTokenizer.from_pretrained(path)
         self.rules = self.features = self.policy = None
