@@ -109,7 +109,11 @@ def test_the_report_puts_the_shipped_finder_first_beside_the_ranker_and_the_heur
                                        "seconds": 1.0})
     assert "| held-out set | ranker + encoder head | ranker | heuristic (baseline) |" in md
     assert "| r1 | 9/10 = 0.900 | 8/10 = 0.800 | 5/10 = 0.500 | 0.3 | 90 |" in md
-    assert "on both: met" in md
+    assert "on both: met" in md and "The shipped finder is the ranker + encoder head." in md
+    results["shipped"] = "learned"  # [pipeline] subjects = "learned": the ranker is judged
+    md = markdown(results, 0.85, 1.0, {"examples": 100, "l2": 0.3, "features": 10,
+                                       "seconds": 1.0})
+    assert "The shipped finder is the ranker." in md and "not met" in md
     without_head = {name: {k: {s: v for s, v in r.items() if s != "encoder"}
                            for k, r in results[name].items()} for name in ("real", "synthetic")}
     pool(without_head)

@@ -80,3 +80,13 @@ def test_the_shipped_finder_finds_the_counted_noun_and_leaves_out_verbs_and_scop
     found = head.choose_all(ranker, [_example(*c) for c in cases])
     for (text, _, subject), span in zip(cases, found, strict=True):
         assert (text[slice(*span)] if span else None) == subject, (text, span)
+
+
+def test_a_pipeline_that_needs_the_head_and_lacks_it_fails_on_loading_naming_the_folder(
+        tmp_path):
+    from fazhi.pipeline.values import ValuesComponent
+
+    (tmp_path / "values").mkdir()
+    ValuesComponent("values", "learned").from_disk(tmp_path / "values")  # the ranker alone
+    with pytest.raises(ValueError, match=r"subject_head: missing"):
+        ValuesComponent("values", "encoder").from_disk(tmp_path / "values")

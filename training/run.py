@@ -136,6 +136,11 @@ def main(argv: list[str] | None = None) -> int:
             write_model_card(model_out / "README.md", settings.table("entities"), card,
                              ent_cfg.base_model, final.history, card_sections, synthetic,
                              settings.rules.national_places, final.tagger.policy)
+            from training.subjects import card_from_report
+
+            # the subject finder's section, from its last evaluation (the values stage below
+            # writes it again when it evaluates)
+            card_from_report(model_out / "README.md", reports / "subjects.json")
         log.info("shipped model → %s", model_out)
     if not args.no_final and not args.no_sections:
         from training.sections import train_section_tagger

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import shutil
 import sys
 import time
 from collections import defaultdict
@@ -187,12 +186,13 @@ def predict_with_head(model: SubjectModel, head, test: list[Item]) -> list:
 
 
 def evaluate(items: list[Item], l2: float | None = None, max_iter: int = 200,
-             progress=None, cfg: SubjectsConfig | None = None) -> dict:
+             progress=None, cfg: SubjectsConfig | None = None, shipped: str = "encoder") -> dict:
     """Held-out exact accuracy of the learned finder and of the heuristic, per fold. `l2`:
     a fixed penalty instead of one chosen per fold; `progress(results)` after each fold;
     `cfg` with an `encoder`: the span head is fine-tuned in each fold too ("encoder", the
-    ranker and the head together, beside "learned", the ranker alone)."""
-    results = {"real": {}, "synthetic": {}}
+    ranker and the head together, beside "learned", the ranker alone); `shipped`: the finder
+    the pipeline uses, reported first."""
+    results = {"real": {}, "synthetic": {}, "shipped": shipped}
     misses, held_out = [], {}
     fixed = l2
     windows = {}
@@ -206,15 +206,15 @@ def evaluate(items: list[Item], l2: float | None = None, max_iter: int = 200,
         l2 = fixed if fixed is not None else choose_l2(train)
         model = fit([i.ex for i in train], l2=l2, max_iter=max_iter)
         ranker = [predict(model, i) for i in test]
-        found = ranker
-        results[name][key] = {"learned": accuracy(zip(ranker, (i.gold for i in test)))}
+        found = {"learned": ranker, "heuristic": [i.heuristic for i in test]}
         if windows:
             head = cfg.train_head([windows[id(i)] for i in train])
-            found = predict_with_head(model, head, test)
-            results[name][key] = {"encoder": accuracy(zip(found, (i.gold for i in test))),
-                                  **results[name][key]}
-        results[name][key].update({"heuristic": accuracy((i.heuristic, i.gold) for i in test),
-                                   "l2": l2, "train": len(train)})
+            found = {"encoder": predict_with_head(model, head, test), **found}
+        results[name][key] = {system: accuracy(zip(spans, (i.gold for i in test)))
+                              for system, spans in found.items()}
+        results[name][key].update({"l2": l2, "train": len(train)})
+        # the misses and the second reader's comparison are the shipped finder's
+        found = found.get(shipped, next(iter(found.values())))
         for i, p in zip(test, found, strict=True):
             held_out[(i.doc_id, i.start, i.end)] = p
             if p != i.gold:
@@ -274,8 +274,10 @@ def systems(results: dict) -> list[str]:
 
 
 def shipped_system(results: dict) -> str:
-    """The finder the shipped pipeline uses: the encoder head where it was trained."""
-    return systems(results)[0]
+    """The finder the pipeline ships (`[pipeline] subjects`, kept in `results["shipped"]`)
+    where it was evaluated, else the first one evaluated."""
+    names = systems(results)
+    return results.get("shipped") if results.get("shipped") in names else names[0]
 
 
 def pool(results: dict) -> None:
@@ -295,7 +297,7 @@ def markdown(results: dict, target: float, seconds: float, model_info: dict,
         return f"{pair[0]}/{pair[1]} = {pair[0] / pair[1]:.3f}" if pair[1] else "–"
 
     names = systems(results)
-    shipped = names[0]
+    shipped = shipped_system(results)
     held = [results["real_pooled"][shipped], results["synthetic_pooled"][shipped]]
     n_real = held[0][1]
     met = all(h[1] and h[0] / h[1] >= target for h in held)
@@ -419,11 +421,11 @@ def stage(settings, reports: Path, model_out: Path | None, l2: float | None, max
         model.to_disk(out)
         print(f"subject model: {info['features']:,} features, L2 {info['l2']}, "
               f"{info['seconds']:.1f} s → {out}", file=sys.stderr)
-        if head is not None:
+        if head is not None:  # the head learns alone: one saved before suits a new ranker
             head.to_disk(out.parent / "subject_head")
-        elif (out.parent / "subject_head").exists():
-            shutil.rmtree(out.parent / "subject_head")  # a head fitted with another ranker
     if not evaluate_:
+        if model_out is not None:
+            card_from_report(model_out / "README.md", reports / "subjects.json")
         return None
     reports.mkdir(parents=True, exist_ok=True)
     target = settings.evaluation.targets.subjects
@@ -434,7 +436,8 @@ def stage(settings, reports: Path, model_out: Path | None, l2: float | None, max
             markdown(partial, target, time.perf_counter() - start, info, l2, command),
             encoding="utf-8")
 
-    results = evaluate(items, l2, max_iter, progress, cfg)
+    results = evaluate(items, l2, max_iter, progress, cfg, settings.pipeline.subjects)
+    results["model"] = info
     misses = results.pop("misses")
     held_out = results.pop("held_out")
     if Path(settings.paths.subjects_second).exists():
@@ -449,7 +452,7 @@ def stage(settings, reports: Path, model_out: Path | None, l2: float | None, max
         markdown(results, target, time.perf_counter() - start, info, l2, command),
         encoding="utf-8")
     if model_out is not None:
-        update_card(model_out / "README.md", card_section(results, info))
+        update_card(model_out / "README.md", card_section(results))
     return results
 
 
@@ -457,24 +460,35 @@ CARD_HEADING = "## Indicator subjects (`values/`)"
 CARD_TAIL = "\nFour reports from one city"  # the card's closing caveat stays last
 
 
-def card_section(results: dict, info: dict) -> str:
+def card_section(results: dict) -> str:
     """The model card's paragraph on the subject finder, with its held-out figures."""
     from training.reporting import TEMPLATES
 
     def acc(pair):
-        return f"{pair[0] / pair[1]:.3f}"
+        return f"{pair[0] / pair[1]:.3f}" if pair[1] else "–"
 
     shipped = shipped_system(results)
-    head = info.get("head")
+    info = results["model"]
+    head = info.get("head") if shipped == "encoder" else None
     return (TEMPLATES / "model_card_subjects.md").read_text(encoding="utf-8").format(
-        head=(f", its candidates scored too by a span head on `{head['base_model']}` fine-tuned "
-              f"to read the indicator's clause (`values/subject_head/`, "
+        head=(f", its candidates scored too by a span head on `{head['base_model']}` "
+              "fine-tuned to read the indicator's clause (`values/subject_head/`, "
               "`fazhi.subject_head`; the base encoder's licence applies to it too)"
               if head else ""),
-        examples=info["examples"], n_real=results["real_pooled"][shipped][1], real=acc(results["real_pooled"][shipped]),
+        examples=info["examples"], n_real=results["real_pooled"][shipped][1],
+        real=acc(results["real_pooled"][shipped]),
         synthetic=acc(results["synthetic_pooled"][shipped]),
         b_real=acc(results["real_pooled"]["heuristic"]),
         b_synthetic=acc(results["synthetic_pooled"]["heuristic"]))
+
+
+def card_from_report(card: Path, report: Path) -> None:
+    """The card's subject section from the last evaluation's `reports/subjects.json`, for
+    runs that train without evaluating (training.run writes the card afresh)."""
+    if report.exists():
+        results = json.loads(report.read_text(encoding="utf-8"))
+        if "model" in results:
+            update_card(card, card_section(results))
 
 
 def update_card(path: Path, section: str) -> None:
@@ -509,7 +523,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="choose the penalty in each fold on a development split of its "
                     "training documents instead")
     ap.add_argument("--no-head", action="store_true",
-                    help="the ranker alone: no encoder head fine-tuned, evaluated or saved")
+                    help="the ranker alone: no encoder head fine-tuned or evaluated (a head "
+                    "saved before stays in the model folder)")
     ap.add_argument("--max-iter", type=int, default=None,
                     help="L-BFGS iterations per fit (default: [subjects] max_iter)")
     args = ap.parse_args(argv)

@@ -220,9 +220,9 @@ class EntityTagger:
         # encoder's spans label by label (`policy`, fazhi.combine).
         self.rules, self.features, self.policy = rules, features, policy
         self.window, self.stride, self.batch_size = window, stride, batch_size
-        # How to_disk stores the weights: compactly (fazhi.weights), or as the float
-        # model.safetensors a tagger saved before compact weights was loaded from, so that
-        # saving a loaded pipeline again (training.package) never rounds its weights.
+        # How to_disk stores the weights: compactly (fazhi.weights), or, for a tagger loaded
+        # from a model.safetensors saved before compact weights, as float32, so that saving a
+        # loaded pipeline again (training.package) never rounds its weights.
         self.compact = True
 
     @property
@@ -236,7 +236,7 @@ class EntityTagger:
         import shutil
         import tempfile
 
-        from fazhi.io import swap_folder
+        from fazhi.io import ordinary_permissions, swap_folder
 
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -258,7 +258,11 @@ class EntityTagger:
             if self.policy:
                 (path / "combine.json").write_text(json.dumps(self.policy, indent=1) + "\n",
                                                    encoding="utf-8")
-            path.chmod(0o755)  # mkdtemp's 0o700 would follow the folder into a package
+            # mkdtemp's 0o700 (and safetensors' 0o600) would follow into a package
+            path.chmod(0o755)
+            for f in path.iterdir():
+                if f.is_file():
+                    ordinary_permissions(f)
             swap_folder(path, target)
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)

@@ -9,7 +9,9 @@ subject (`服务企业`). The head reads the characters around the indicator (`L
 Chinese character, so every candidate edge is a piece edge), the indicator's own pieces
 marked with token type 1. A candidate span scores start(its first piece) + end(its last
 piece) + a bias for its side of the number; "no subject" scores from the [CLS] vector; a
-softmax runs over one indicator's candidates, the same candidates the ranker scores.
+softmax runs over one indicator's candidates, the ranker's (less any with an edge inside a
+multi-character piece, which the head cannot score: rare in Chinese text, and where the ranker
+picks one, its pick stands).
 
 The subject is the candidate with the highest head log-probability plus `ranker_weight` times
 the ranker's: the two read different things, and on the development fold together they find
@@ -160,6 +162,8 @@ class SubjectHead:
                 ks = unsure[i:i + batch_size]
                 windows = [window(*items[k], self.tokenizer, s.left, s.right) for k in ks]
                 for k, w, head_lp in zip(ks, windows, self.head(windows), strict=True):
+                    if chosen[k] not in w.spans:
+                        continue  # the ranker's pick has an edge inside a piece: it stands
                     total = head_lp.numpy() + s.ranker_weight * np.array(
                         [ranker_lp[k][span] for span in w.spans])
                     chosen[k] = w.spans[int(total.argmax())]
@@ -175,7 +179,7 @@ class SubjectHead:
 
         from safetensors.torch import save_file
 
-        from fazhi.io import swap_folder
+        from fazhi.io import ordinary_permissions, swap_folder
 
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -190,7 +194,11 @@ class SubjectHead:
             (path / SETTINGS_FILE).write_text(
                 json.dumps(asdict(self.settings), ensure_ascii=False, indent=1) + "\n",
                 encoding="utf-8")
-            path.chmod(0o755)  # mkdtemp's 0o700 would follow the folder into a package
+            # mkdtemp's 0o700 (and safetensors' 0o600) would follow into a package
+            path.chmod(0o755)
+            for f in path.iterdir():
+                if f.is_file():
+                    ordinary_permissions(f)
             swap_folder(path, target)
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)

@@ -132,10 +132,15 @@ class ValuesComponent:
         if f.exists():
             self.model = SubjectModel.from_disk(f)
         # The encoder is loaded only when it is used (it is the component's one torch model).
-        if self.subjects == "encoder" and (Path(path) / SUBJECT_HEAD).is_dir():
+        if self.subjects == "encoder":
+            head = Path(path) / SUBJECT_HEAD
+            if not head.is_dir():
+                raise ValueError(f"{head}: missing; subjects = \"encoder\" needs the span head "
+                                 "that python -m training.subjects saves (or set subjects = "
+                                 "\"learned\")")
             from fazhi.subject_head import SubjectHead
 
-            self.head = SubjectHead.from_disk(Path(path) / SUBJECT_HEAD)
+            self.head = SubjectHead.from_disk(head)
         return self
 
 
