@@ -166,7 +166,7 @@ def test_the_pipeline_is_rebuilt_from_the_model_parts_with_the_configs_settings(
     from fazhi.settings import load_settings
     from training.package import package
 
-    for part in ("ner", "sections"):
+    for part in ("ner", "sections", "values"):  # values: the subject ranker and its head
         shutil.copytree(SHIPPED_MODEL / part, tmp_path / part)
     settings = load_settings(ROOT / "configs" / "default.toml")
     settings = replace(settings, pipeline=replace(settings.pipeline, window=100, stride=90))
@@ -292,3 +292,18 @@ def test_words_that_cannot_be_aligned_are_refused_as_spacy_refuses_them():
     for align in (words_and_spaces, get_words_and_spaces):
         with pytest.raises(ValueError, match="E194"):
             align(["11", " 1"], "11 1")
+
+
+def test_a_model_folder_without_subject_models_is_packaged_with_a_finder_it_can_serve(
+        tmp_path, caplog):
+    """A run with --no-values into a new folder: the saved pipeline still loads, with the
+    heuristic finder, and the warning names the folder."""
+    import shutil
+
+    from fazhi.settings import load_settings
+    from training.package import package
+
+    shutil.copytree(SHIPPED_MODEL / "ner", tmp_path / "ner")
+    package(tmp_path, load_settings(ROOT / "configs" / "default.toml"))
+    assert "no saved encoder finder" in caplog.text and str(tmp_path / "values") in caplog.text
+    assert spacy.load(tmp_path).get_pipe("values").subjects == "heuristic"

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import subprocess
 import sys
 import tempfile
@@ -28,11 +29,32 @@ from pathlib import Path
 
 from fazhi.settings import Settings, load_settings
 
+log = logging.getLogger("fazhi")
+
 
 def sections_config(settings: Settings) -> dict:
     """The section decoder's settings the tagger was trained with."""
     table = settings.table("sections")
     return {k: table[k] for k in ("run_on_chars", "body_chars") if k in table}
+
+
+def values_config(settings: Settings, values_dir: Path) -> dict:
+    """`[pipeline] subjects`, or, where the model folder lacks what that finder needs (a run
+    with --no-values into a new folder), the best finder it has, with a warning: a saved
+    pipeline must load."""
+    from fazhi.pipeline.values import SUBJECT_HEAD, SUBJECT_MODEL
+
+    wanted = settings.pipeline.subjects
+    have = ["heuristic"]
+    if (values_dir / SUBJECT_MODEL).is_file():
+        have.insert(0, "learned")
+        if (values_dir / SUBJECT_HEAD).is_dir():
+            have.insert(0, "encoder")
+    if wanted in have:
+        return {"subjects": wanted}
+    log.warning("%s: no saved %s finder; the pipeline uses subjects = %r (python -m "
+                "training.subjects saves it)", values_dir, wanted, have[0])
+    return {"subjects": have[0]}
 
 
 def package(model_dir: str | Path, settings: Settings) -> Path:
@@ -45,7 +67,8 @@ def package(model_dir: str | Path, settings: Settings) -> Path:
                    settings.normalize, segmenter=pipe.segmenter,
                    pkuseg_model=pipe.pkuseg_model or None, ner_config=pipe.ner_config(),
                    sections_config=sections_config(settings),
-                   values_dir=model_dir / "values", values_config=pipe.values_config(),
+                   values_dir=model_dir / "values",
+                   values_config=values_config(settings, model_dir / "values"),
                    document_dir=model_dir / "document")
     nlp.to_disk(model_dir)
     return model_dir

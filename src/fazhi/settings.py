@@ -72,9 +72,6 @@ class PipelineSettings:
     # training.subjects), "learned" (the ranker alone) or "heuristic" (the baseline).
     subjects: str = "encoder"
 
-    def values_config(self) -> dict:
-        return {"subjects": self.subjects}
-
     def ner_config(self) -> dict:
         """The `ner` component's settings, as its factory takes them."""
         return {"window": self.window, "stride": self.stride, "batch_size": self.batch_size,

@@ -39,7 +39,8 @@ def assemble(ner_dir: str | Path | None, sections_dir: str | Path | None,
     section model in `sections_dir` (SectionTagger.to_disk); either may be None to leave that
     component out. The configs become the components' config (config.cfg once saved).
     `values_dir` holds the learned subject models (`subjects.json` and `subject_head/`, for
-    `values_config` {"subjects": "encoder"}, or the first alone for "learned"); `document_dir` the places of the `document` component, which
+    `values_config` {"subjects": "encoder"}, or the first alone for "learned");
+    `document_dir` the places of the `document` component, which
     otherwise come from the administrative-division data packages.
 
     `segmenter` is spaCy's Chinese segmenter: "char" (default) or "pkuseg" with a
