@@ -64,3 +64,20 @@ def test_atomic_write_leaves_no_partial_file(tmp_path):
         atomic_write_text(target, "second " + "\ud800")
     assert target.read_text() == "first\n"
     assert [p.name for p in target.parent.iterdir()] == ["gold.jsonl"]
+
+
+def test_a_new_folder_replaces_its_target_whole_or_not_at_all(tmp_path):
+    from fazhi.io import new_folder
+
+    target = tmp_path / "part"
+    target.mkdir()
+    (target / "old.json").write_text("{}")
+    with pytest.raises(RuntimeError), new_folder(target) as folder:
+        (folder / "half.json").write_text("{")
+        raise RuntimeError("interrupted")
+    assert [f.name for f in tmp_path.iterdir()] == ["part"]  # nothing half-written left
+    assert [f.name for f in target.iterdir()] == ["old.json"]
+    with new_folder(target) as folder:
+        (folder / "new.json").write_text("{}")
+    assert [f.name for f in target.iterdir()] == ["new.json"]  # no file of the earlier save
+    assert oct(target.stat().st_mode & 0o777) == "0o755"

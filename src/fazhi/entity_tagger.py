@@ -233,40 +233,24 @@ class EntityTagger:
         """Write the tagger into a new folder put in place of `path` at the end: files of a
         tagger saved there before (another encoder's weights, a rule-tag embedding this one
         does not have) would otherwise be loaded with it."""
-        import shutil
-        import tempfile
+        from fazhi.io import new_folder
 
-        from fazhi.io import ordinary_permissions, swap_folder
-
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        path = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.",
-                                     suffix=".new"))
-        try:
+        with new_folder(path) as folder:
             if self.compact:
-                save_compact(self.model, path)
+                save_compact(self.model, folder)
             else:
-                self.model.save_pretrained(path)
-            self.tokenizer.save_pretrained(path)
+                self.model.save_pretrained(folder)
+            self.tokenizer.save_pretrained(folder)
             if self.rules is not None:
-                self.rules.to_disk(path)
+                self.rules.to_disk(folder)
             if self.features is not None:
                 from safetensors.torch import save_file
 
                 save_file({k: v.contiguous() for k, v in self.features.state_dict().items()},
-                          path / "rule_features.safetensors")
+                          folder / "rule_features.safetensors")
             if self.policy:
-                (path / "combine.json").write_text(json.dumps(self.policy, indent=1) + "\n",
-                                                   encoding="utf-8")
-            # mkdtemp's 0o700 (and safetensors' 0o600) would follow into a package
-            path.chmod(0o755)
-            for f in path.iterdir():
-                if f.is_file():
-                    ordinary_permissions(f)
-            swap_folder(path, target)
-        except BaseException:
-            shutil.rmtree(path, ignore_errors=True)
-            raise
+                (folder / "combine.json").write_text(
+                    json.dumps(self.policy, indent=1) + "\n", encoding="utf-8")
 
     def from_disk(self, path: str | Path, exclude=()) -> EntityTagger:
         from transformers import AutoModelForTokenClassification, AutoTokenizer

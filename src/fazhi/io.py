@@ -137,3 +137,26 @@ def swap_folder(new: Path, target: Path) -> None:
         raise
     finally:
         shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def new_folder(target: str | Path):
+    """A fresh folder beside `target` to write a saved model part into; when the block ends
+    without error it gets ordinary permissions (mkdtemp's 0o700 and safetensors' 0o600 would
+    follow into a package) and is put in place of `target` (swap_folder), so no file of an
+    earlier save is loaded with the new one; on error it is removed."""
+    import shutil
+
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".new"))
+    try:
+        yield path
+        path.chmod(0o755)
+        for f in path.iterdir():
+            if f.is_file():
+                ordinary_permissions(f)
+        swap_folder(path, target)
+    except BaseException:
+        shutil.rmtree(path, ignore_errors=True)
+        raise

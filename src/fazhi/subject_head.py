@@ -174,35 +174,19 @@ class SubjectHead:
     # into a new folder put in place of the old one at the end, never half a head
 
     def to_disk(self, path: str | Path) -> None:
-        import shutil
-        import tempfile
-
         from safetensors.torch import save_file
 
-        from fazhi.io import ordinary_permissions, swap_folder
+        from fazhi.io import new_folder
 
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        path = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.",
-                                     suffix=".new"))
-        try:
-            self.head.encoder.config.to_json_file(path / "config.json")
-            self.tokenizer.save_pretrained(path)
+        with new_folder(path) as folder:
+            self.head.encoder.config.to_json_file(folder / "config.json")
+            self.tokenizer.save_pretrained(folder)
             state = {k: v.detach().half().contiguous()
                      for k, v in self.head.state_dict().items()}
-            save_file(state, path / HEAD_FILE)
-            (path / SETTINGS_FILE).write_text(
+            save_file(state, folder / HEAD_FILE)
+            (folder / SETTINGS_FILE).write_text(
                 json.dumps(asdict(self.settings), ensure_ascii=False, indent=1) + "\n",
                 encoding="utf-8")
-            # mkdtemp's 0o700 (and safetensors' 0o600) would follow into a package
-            path.chmod(0o755)
-            for f in path.iterdir():
-                if f.is_file():
-                    ordinary_permissions(f)
-            swap_folder(path, target)
-        except BaseException:
-            shutil.rmtree(path, ignore_errors=True)
-            raise
 
     @classmethod
     def from_disk(cls, path: str | Path) -> SubjectHead:
