@@ -78,6 +78,49 @@ def test_words_ending_in_fa_that_name_no_law_are_not_titles(untrained):
     assert pred == set()
 
 
+def test_national_laws_are_titles_wherever_a_report_names_them(untrained):
+    pred, gold = tagged(untrained, "依据[REGULATION 传染病防治法]、[REGULATION 突发事件应对法]和"
+                        "[REGULATION 价格法]开展执法,组织[REGULATION 宪法]学习和[REGULATION 民法典]宣讲。",
+                        "REGULATION")
+    assert pred == gold
+
+
+def test_a_law_in_a_quoted_campaign_or_a_day_is_no_title(untrained):
+    pred, _ = tagged(untrained, "开展「我与宪法」主题活动,组织国家宪法日宣传。", "REGULATION")
+    assert pred == set()
+
+
+def test_a_law_keeps_its_state_prefix_and_its_implementing_rules(untrained):
+    pred, gold = tagged(untrained, "学习[REGULATION 中华人民共和国行政处罚法]和[REGULATION 土地管理法实施条例]。",
+                        "REGULATION")
+    assert pred == gold
+
+
+def test_titles_joined_by_a_conjunction_are_two_titles_without_what_is_said_of_them(
+        untrained):
+    pred, gold = tagged(untrained, "认真贯彻[REGULATION 旅游法]和[REGULATION 海南经济特区旅游条例],"
+                        "落实[REGULATION 安全生产法]和4月1日起施行的[REGULATION 生产安全事故应急条例]。",
+                        "REGULATION")
+    assert pred == gold
+
+
+def test_a_units_own_regulation_needs_no_governing_verb(untrained):
+    pred, gold = tagged(untrained, "其中[REGULATION 北京市公共数据条例]在全国率先立法;北京市司法局启动"
+                        "[REGULATION 北京市安全生产条例]修订。", "REGULATION")
+    assert pred == gold
+
+
+def test_a_bare_back_reference_to_the_followed_title_is_a_title(untrained):
+    pred, gold = tagged(untrained, "对照[REGULATION 纲要]目标查找差距,修订后的[REGULATION 条例]对此作出规定。",
+                        "REGULATION")
+    assert pred == gold
+
+
+def test_asking_for_opinions_is_no_title(untrained):
+    pred, _ = tagged(untrained, "起草环节广泛征求基层立法联系点和行业协会意见。", "REGULATION")
+    assert pred == set()
+
+
 # --- INDICATOR ------------------------------------------------------------------------------
 
 def test_numbers_keep_their_unit_and_the_bound_words_touching_them(untrained):

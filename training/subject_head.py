@@ -54,13 +54,15 @@ def train_head(train: Sequence[Window], base_model: str, *, epochs: int = 3,
     AdamW, a linear warm-up over the first tenth of the steps and a linear decay."""
     torch.manual_seed(seed)
     rng = random.Random(seed)
+    from transformers import get_linear_schedule_with_warmup
+
     encoder, tokenizer = encoder_and_tokenizer or load_encoder(base_model)
     head = SpanHead(encoder, tokenizer.pad_token_id)
     data = [w for w in train if w.gold is not None]
     steps = max(1, epochs * math.ceil(len(data) / batch_size))
     opt = torch.optim.AdamW(head.parameters(), lr=learning_rate, weight_decay=0.01)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / max(1, 0.1 * steps)) * max(0.0, (steps - s) / steps))
+    sched = get_linear_schedule_with_warmup(opt, num_warmup_steps=steps // 10,
+                                            num_training_steps=steps)
     head.train()
     start, step, losses = time.perf_counter(), 0, []
     for epoch in range(epochs):

@@ -1,10 +1,12 @@
-"""REGULATION patterns: titles in 《》 and titles after a governing verb."""
+"""REGULATION patterns: titles in 《》, titles after a governing verb, the national laws and
+central documents every report may cite (`fazhi.laws`), and bare back-references (对照纲要)."""
 
 from __future__ import annotations
 
 import re
 
 from fazhi.data import CharSpan
+from fazhi.laws import known_titles
 from fazhi.rules.common import FUNCTION_CHARS, NAME_TOKEN, NUMBER, alternation
 from fazhi.text import (
     CJK,
@@ -13,7 +15,8 @@ from fazhi.text import (
 )
 
 REGULATION_VERBS = ("落实", "贯彻", "实施", "修订", "新修订", "出台", "印发", "制发", "制定",
-                    "起草", "编写", "编制", "公开", "按照", "依据", "根据", "围绕", "推进")
+                    "起草", "编写", "编制", "公开", "发布", "公布", "按照", "依据", "根据", "围绕",
+                    "推进", "推动", "执行", "完善", "对照", "结合", "紧扣", "宣讲", "学习", "宣传")
 
 
 MAKING_VERBS = ("起草", "出台", "印发", "制发", "制定", "编写", "编制", "修订")
@@ -30,8 +33,15 @@ NOT_LAW_BEFORE_FA = set("执立普依司守学用方做说作违合宪办")
 NOT_LAW_AFTER_FA = set("治规律典制院官学日")
 
 
-# An unbracketed title ends before punctuation or one of these: 数字经济促进条例等重要立法.
-TITLE_FOLLOWERS = ("等", "的", "和", "及", "与", "要求", "精神", "后", "中", "专题")
+# An unbracketed title ends before punctuation or one of these: 数字经济促进条例等重要立法,
+# 浙江省公共数据条例在全国率先…, 石家庄市安全生产条例修订.
+TITLE_FOLLOWERS = ("等", "的", "和", "及", "与", "要求", "精神", "后", "中", "专题", "在", "修订",
+                   "修正", "修改", "施行", "实施", "出台", "颁布", "起草", "审议", "调研", "评估")
+
+
+# Kinds that end a title wherever they stand, unless a law's implementing rules follow
+# (土地管理法实施条例): 修订后的条例|对此作出规定 is no title ending in 规定.
+CLOSING_KINDS = ("条例", "纲要")
 
 
 EDITION = re.compile(r"\((?:试行|草案|修订|征求意见稿|\d{4}(?:-\d{4})?年?版?)\)")
@@ -42,6 +52,53 @@ SCOPE = re.compile(r"^(?:各|市区两级|市级|区级|年度|\d{4}年版)")
 
 # A count in front of a name is not part of it: 印发900余册优化营商环境3.0版汇编.
 LEADING_COUNT = re.compile(rf"^{NUMBER}[{CJK}](?<![年月日号])")
+
+
+# Nor is what is said of the title before it: 贯彻4月1日起施行的|生产安全事故应急条例,
+# 认真贯彻新印发的|法治政府建设实施纲要, 对照修订后的|政府信息公开条例.
+ATTRIBUTE = re.compile(r"^(?:[^的,。;、]{0,10}?(?:施行|实施|修订|修改|修正|印发|出台|颁布|公布|发布))?"
+                       r"后?的")
+
+
+# Verbs that end a title's noun phrase besides the governing ones: 石家庄市司法局启动….
+CLAUSE_VERBS = ("启动", "完成", "开展", "配合", "牵头", "做好", "组织", "召开", "审议", "通过",
+                "批准", "参与", "协助")
+
+
+# The last character of a unit's name that makes its own regulations and plans.
+UNIT_LEVELS = "省市区县州盟旗"
+
+
+# Asking for opinions is no title: 起草环节广泛征求…意见, 公开征求社会意见.
+NOT_IN_TITLE = ("征求", "徵求", "听取")
+
+
+# Two titles joined by one of these are two titles (安全生产法和危险化学品安全管理条例).
+CONJUNCTIONS = ("和", "及", "与", "、")
+
+
+# A title that stands alone as a back-reference to the one the report follows: 对照纲要,
+# 条例施行后, 修订后的条例 (GUIDELINES.md: back-references are titles).
+BACK_REFERENCES = ("纲要", "条例")
+
+
+# What may stand right before a bare back-reference besides a function character: a verb
+# that governs a document. Verbs that also occur inside titles (实施, 管理) are left out:
+# 土地管理法实施条例 is one title, not a 条例.
+REFERENCE_VERBS = ("对照", "结合", "围绕", "落实", "贯彻", "执行", "学习", "宣传", "宣讲",
+                   "按照", "依据", "根据", "遵守", "遵循", "紧扣", "对标")
+
+
+# Where the law's full name begins: 中华人民共和国行政处罚法.
+STATE_PREFIX = "中华人民共和国"
+
+
+# Words after a law's title that begin with a character NOT_LAW_AFTER_FA blocks: 宪法学习.
+LAW_THEN_WORD = ("学习", "规定")
+
+
+# A law's own implementing rules are part of its title: 土地管理法实施条例.
+IMPLEMENTING = re.compile(r"实施(?:条例|细则|办法)")
 
 
 MAX_TITLE = 100
@@ -73,7 +130,8 @@ def law_word_ok(text: str, end: int) -> bool:
 
 
 def _title_ends(text: str, end: int) -> bool:
-    return (end == len(text) or not (is_cjk(text[end]) or text[end].isalnum())
+    """Whether a title may end here: not inside a word, nor inside a quotation (「以案释法」)."""
+    return (end == len(text) or not (is_cjk(text[end]) or text[end].isalnum() or text[end] == "」")
             or text.startswith(TITLE_FOLLOWERS, end))
 
 
@@ -101,7 +159,7 @@ def verb_runs(text: str, verbs, max_len: int, nearest: bool):
 
 def _name_run(run: str, start: int):
     run = run.split("等")[0]
-    for rx in (LEADING_COUNT, SCOPE):
+    for rx in (ATTRIBUTE, LEADING_COUNT, SCOPE):
         if (m := rx.match(run)) and m.end() < len(run):
             run, start = run[m.end():], start + m.end()
     if run and run[0] not in FUNCTION_CHARS and run[0] != "出":
@@ -120,14 +178,27 @@ def verb_led_titles(text: str, min_len: int = 5) -> list[CharSpan]:
     for start, run in verb_runs(text, REGULATION_VERBS, 60, nearest=False):
         while True:
             cut = [start + m.end() for m in ends.finditer(run)]
-            end = next((e for e in reversed(cut) if e - start >= min_len
-                        and _title_ends(text, e) and law_word_ok(text, e)), None)
+            valid = [e for e in cut if _title_ends(text, e) and law_word_ok(text, e)]
+            # the first title of a list ends at the conjunction (旅游法和海南经济特区旅游条例);
+            # a short one is kept there, a list's parts being titles of their own
+            end = next((e for e in valid[:-1] if e - start >= 3
+                        and text.startswith(CONJUNCTIONS, e)), None)
+            if end is None:
+                end = next((e for e in reversed(valid) if e - start >= min_len), None)
             if end is None:
                 break
+            closing = next((start + m.end() for m in ends.finditer(run)
+                            if m.group() in CLOSING_KINDS and start + m.end() < end
+                            and not text.startswith("实施", start + m.end())), None)
+            if closing is not None:
+                if closing - start < min_len:
+                    break
+                end = closing
             if m := EDITION.match(text, end):
                 end = m.end()
-            spans.append((start, end, "REGULATION"))
-            if not text.startswith("、", end):
+            if not any(w in text[start:end] for w in NOT_IN_TITLE):
+                spans.append((start, end, "REGULATION"))
+            if not text.startswith(CONJUNCTIONS, end):
                 break
             nxt = re.match(rf"(?:{NAME_TOKEN})+", text[end + 1:end + 61])
             listed = list(_name_run(nxt.group(), end + 1)) if nxt else []
@@ -135,3 +206,107 @@ def verb_led_titles(text: str, min_len: int = 5) -> list[CharSpan]:
                 break
             start, run = listed[0]
     return spans
+
+
+def known_law_titles(text: str, places=None) -> list[CharSpan]:
+    """The national laws and central documents of `fazhi.laws` wherever they stand, longest
+    first: 开展民法典宣讲, 依据传染病防治法、突发事件应对法和价格法. Not inside a quotation
+    (「我与宪法」 is a campaign) nor as part of a word (宪法日, 法治). The 中华人民共和国 prefix and
+    a law's implementing rules are taken in; so is a place name right before a title that is
+    not a law (吉林省优化营商环境条例: the province's own regulation). `places`: a
+    `fazhi.rules.orgs.PlaceIndex`."""
+    index = _known_index()
+    quoted = [False] * len(text)
+    for m in re.finditer(r"「[^「」\n]*」", text):
+        quoted[m.start():m.end()] = [True] * (m.end() - m.start())
+    spans, i = [], 0
+    while i < len(text) - 1:
+        title = next((t for t in index.get(text[i:i + 2], ()) if text.startswith(t, i)), None)
+        if title is None or quoted[i]:
+            i += 1
+            continue
+        start, end = i, i + len(title)
+        if m := IMPLEMENTING.match(text, end):
+            end = m.end()
+        elif (title.endswith("法") and end < len(text) and text[end] in NOT_LAW_AFTER_FA
+              and not text.startswith(LAW_THEN_WORD, end)):
+            i += 1
+            continue
+        if text.endswith(STATE_PREFIX, 0, start):
+            start -= len(STATE_PREFIX)
+        elif places is not None and not title.endswith("法"):
+            start = _place_before(text, start, places)
+        if m := EDITION.match(text, end):
+            end = m.end()
+        spans.append((start, end, "REGULATION"))
+        i = end
+    return spans
+
+
+def place_led_titles(text: str, places, min_name: int = 4, max_len: int = 40) -> list[CharSpan]:
+    """A place's own regulations, plans and lists, named without 《》 and without a governing
+    verb the other patterns know: 严格执行浙江省行政规范性文件管理办法, 启动石家庄市安全生产条例
+    修订. The title runs from a chain of place names to the first title kind that ends the
+    noun phrase, with no verb in between (石家庄市司法局启动… is no title); never a 法, which
+    only the national legislature makes. `places`: a `fazhi.rules.orgs.PlaceIndex`."""
+    kinds = re.compile(alternation(k for k in LAW_SUFFIXES if k != "法"))
+    verbs = re.compile(alternation(REGULATION_VERBS + CLAUSE_VERBS))
+    name = re.compile(rf"(?:{NAME_TOKEN}){{{min_name},{max_len}}}")
+    spans, i = [], 0
+    while i < len(text):
+        end = places.match(text, i)
+        if end == i:
+            i += 1
+            continue
+        while (nxt := places.match(text, end)) > end:
+            end = nxt
+        # a named unit (浙江省, 鼓楼区), not 国家 or 中央, whose documents the known titles cover
+        if text[end - 1] in UNIT_LEVELS and (run := name.match(text, end)):
+            for m in kinds.finditer(text, end, run.end()):
+                if m.end() - end < min_name or not _title_ends(text, m.end()):
+                    continue
+                inner = text[end:m.end()]
+                if not verbs.search(inner) and not any(w in inner for w in NOT_IN_TITLE):
+                    close = EDITION.match(text, m.end())
+                    spans.append((i, close.end() if close else m.end(), "REGULATION"))
+                break
+        i = end
+    return spans
+
+
+def back_references(text: str) -> list[CharSpan]:
+    """Bare 纲要 / 条例 standing for the title the report follows: after a function character,
+    a governing verb or a clause boundary, not as the end of a longer name."""
+    spans = []
+    for m in re.finditer(alternation(BACK_REFERENCES), text):
+        start, end = m.span()
+        before = text[start - 1] if start else "\n"
+        if before in "《「" or text.startswith(("草", "》"), end):
+            continue
+        if (not (is_cjk(before) or before.isalnum()) or before in FUNCTION_CHARS or before == "新"
+                or text.endswith(REFERENCE_VERBS, 0, start)):
+            spans.append((start, end, "REGULATION"))
+    return spans
+
+
+def _place_before(text: str, start: int, places) -> int:
+    """The start of a chain of place names that ends at `start`, or `start`."""
+    best = start
+    for s in range(max(0, start - 16), start):
+        end = places.match(text, s)
+        while end > s and end < start and (nxt := places.match(text, end)) > end:
+            end = nxt
+        if end == start and end > s:
+            best = s
+            break
+    return best
+
+
+_KNOWN: dict[str, list[str]] = {}
+
+
+def _known_index() -> dict[str, list[str]]:
+    if not _KNOWN:
+        for title in known_titles():  # longest first
+            _KNOWN.setdefault(title[:2], []).append(title)
+    return _KNOWN

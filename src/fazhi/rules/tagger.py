@@ -35,7 +35,15 @@ from fazhi.rules.orgs import (
     org_names,
     text_places,
 )
-from fazhi.rules.regulations import REGULATION_VERBS, bracketed_titles, law_word_ok, verb_led_titles
+from fazhi.rules.regulations import (
+    REGULATION_VERBS,
+    back_references,
+    bracketed_titles,
+    known_law_titles,
+    law_word_ok,
+    place_led_titles,
+    verb_led_titles,
+)
 from fazhi.text import (
     CJK,
     is_cjk,
@@ -150,8 +158,10 @@ class RuleTagger:
                    if not any(t[0] <= s and e <= t[1] for s, e, _ in numbers)]
         pattern += bracketed_titles(text) + numbers + bare_quotes(text, self.quote_endings)
         pattern += verb_led_measures(text, self.heads) + quoted_measures(text, self.heads)
-        orgs, blocked = org_names(text, self._place_index(text_places(text)))
-        pattern += orgs
+        places = self._place_index(text_places(text))
+        orgs, blocked = org_names(text, places)
+        pattern += orgs + known_law_titles(text, places) + back_references(text)
+        pattern += place_led_titles(text, places)
         cands += [(s, e, lab, PATTERN) for s, e, lab in pattern]
         cands = [c for c in cands if c[2] != "ORG" or not any(
             a <= c[0] and c[1] <= b for a, b in blocked)]
