@@ -174,6 +174,35 @@ def test_place_anchored_names_with_an_organisation_suffix_are_orgs(untrained):
     assert pred == gold
 
 
+def test_central_bodies_are_orgs_without_a_place_to_anchor_on(untrained):
+    pred, gold = tagged(untrained, "落实[ORG 中办]、[ORG 国办]印发的意见和[ORG 交通运输部]的部署,集中办理审批,"
+                        "按照国办发〔2019〕1号文件。", "ORG")
+    assert pred == gold
+
+
+def test_a_body_named_with_a_post_after_it_is_a_person_not_an_org(untrained):
+    pred, _ = tagged(untrained, "三、市政府主要负责人履行推进法治建设第一责任人职责情况", "ORG")
+    assert pred == set()
+
+
+def test_a_department_name_with_he_inside_is_one_body_two_bodies_joined_by_he_are_two(
+        untrained):
+    pred, gold = tagged(untrained, "。[ORG 北京市自然资源和规划局]会同[ORG 区教委]和卫健委检查。", "ORG")
+    assert pred == gold
+
+
+def test_a_body_and_its_own_unit_written_together_are_one_name(untrained):
+    pred, gold = tagged(untrained, "[ORG 北京市人民法院诉调对接中心]分流案件,[ORG 北京市公安局"
+                        "执法办案管理中心]建成,[ORG 北京市人民法院]设立诉调对接中心。", "ORG")
+    assert pred == gold
+
+
+def test_a_development_zone_named_after_a_known_place_anchors_its_bodies():
+    tagger = RuleTagger(national_places=True).fit([])
+    pred, gold = tagged(tagger, "[ORG 苏州工业园区管委会]率先试行,[ORG 大理州人民政府]批准。", "ORG")
+    assert pred == gold
+
+
 def test_bodies_that_are_parties_of_a_mechanism_stay_outside_it(untrained):
     pred, gold = tagged(untrained,
                         "建立[ORG 区水务局]与[ORG 区城管执法局][MEASURE 协同执法机制],厘清职责。")

@@ -151,6 +151,33 @@ def place_names(levels: tuple[str, ...] = LEVELS) -> frozenset[str]:
                      if p.level in levels and not _GENERIC.search(p.name))
 
 
+# The 55 ethnic minorities, as the names of autonomous areas write them (族 may follow).
+ETHNIC_GROUPS = (
+    "蒙古", "回", "藏", "维吾尔", "苗", "彝", "壮", "布依", "朝鲜", "满", "侗", "瑶", "白", "土家",
+    "哈尼", "哈萨克", "傣", "黎", "傈僳", "佤", "畲", "高山", "拉祜", "水", "东乡", "纳西", "景颇",
+    "柯尔克孜", "土", "达斡尔", "仫佬", "羌", "布朗", "撒拉", "毛南", "仡佬", "锡伯", "阿昌", "普米",
+    "塔吉克", "怒", "乌孜别克", "俄罗斯", "鄂温克", "德昂", "保安", "裕固", "京", "塔塔尔", "独龙",
+    "鄂伦春", "赫哲", "门巴", "珞巴", "基诺",
+)
+
+
+_ETHNIC = "|".join(sorted(ETHNIC_GROUPS, key=len, reverse=True))
+_AUTONOMOUS = re.compile(rf"^(.{{2,}}?)(?:(?:{_ETHNIC})族?)+自治(州|县|旗)$")
+
+
+def short_form(name: str) -> str | None:
+    """The short name reports give an autonomous prefecture, county or banner: 大理白族自治州
+    → 大理州, 伊犁哈萨克自治州 → 伊犁州, 黔东南苗族侗族自治州 → 黔东南州; None for others."""
+    m = _AUTONOMOUS.match(name)
+    return m.group(1) + m.group(2) if m else None
+
+
+def place_aliases() -> frozenset[str]:
+    """The short names of the autonomous prefectures, counties and banners (`short_form`)."""
+    return frozenset(a for p in load_places() if p.level in ("prefecture", "county")
+                     and (a := short_form(p.name)) and len(a) >= 3)
+
+
 def province_short(name: str) -> str:
     """广西壮族自治区 → 广西, 浙江省 → 浙江, 北京市 → 北京."""
     return _PROVINCE_SUFFIX.sub("", name) or name

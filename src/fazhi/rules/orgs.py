@@ -23,11 +23,12 @@ ORG_SUFFIXES = (
 
 # Suffixes that make an organisation straight after the place or level (区委, 市政府).
 BARE_ORG_SUFFIXES = ("人大常委会", "人民法院", "人民检察院", "检察院", "法院", "政府", "政协",
-                     "人大", "委")
+                     "人大", "委", "管委会", "管理委员会", "党工委")
 
 
-# A one-character suffix followed by these is the first half of a word: 办法, 部门, 局面.
-SUFFIX_NOT_BEFORE = {"办": "法理事件结实好", "部": "门分署", "局": "面势限", "委": "员托屈",
+# A one-character suffix followed by these is the first half of a word: 办法, 部门, 局面,
+# 集中办理, and 国办发〔2019〕 a document number.
+SUFFIX_NOT_BEFORE = {"办": "法理事件结实好发", "部": "门分署", "局": "面势限", "委": "员托屈",
                      "院": "落校"}
 
 
@@ -36,6 +37,22 @@ NOT_ORG_ENDINGS = ("法治政府", "数字政府", "服务型政府", "干部", 
 
 NOT_IN_ORG_WORDS = ("配合", "开展", "推进", "落实", "建立", "组织", "召开", "主持", "印发",
                     "制定", "提交", "提请", "妥善", "全部", "进驻", "实现")
+
+
+# The characters that close a body's name: after them 和 joins two bodies.
+ORG_SUFFIX_CHARS = set("委局办院厅部府会")
+
+
+# A body's own unit named right after it (派出所, 市场监管所, 稽查局, 诉调对接中心): a run of
+# name characters, no function character, ending in one of these.
+SUB_UNIT = re.compile(rf"[{CJK}]{{2,10}}?(?:派出所|监管所|司法所|税务所|资源所|管理所|分局|稽查局|"
+                      rf"支队|大队|中队|中心|委员会)")
+
+
+# Words that make such a run a clause instead: 区法院设立诉调对接中心.
+SUB_UNIT_NOT = ("设立", "成立", "组建", "建立", "探索", "推行", "开设", "联合", "实行", "牵头",
+                "会同", "依托", "指导", "委托", "开展", "推进", "落实", "组织", "配合", "建成",
+                "打造", "依法", "全面")
 
 
 BASE_PLACES = ("北京市", "中央", "全国", "国家")
@@ -61,12 +78,34 @@ MAX_ORG_BODY = 8
 
 # An organisation followed by these names a meeting, a post or a document: tag nothing.
 MEETING_OR_POST = re.compile(
-    r"(?:常务会议|常务会|常委会会议|会议|全体会|公会|书记|主要负责同志|负责同志|主要领导|领导|"
-    r"法律顾问|代表|委员(?!会)|常委(?!会)|主任|主席|长(?!期|效)|门(?!户)|令第|第[^,。\n]{1,5}次)"
+    r"(?:常务会议|常务会|常委会会议|会议|全体会|全会|公会|书记|主要负责同志|负责同志|主要负责人|负责人|"
+    r"分管|主要领导|领导|常年法律顾问|法律顾问|代表|委员(?!会)|常委(?!会)|主任|主席|长(?!期|效)|"
+    r"门(?!户)|令第|第[^,。\n]{1,5}次|会(?=[、,。专研]))"
 )
 
 
 STREET = re.compile(rf"(?<=[、与和及如,。\n])[{CJK}]{{3}}街道")
+
+
+# Development zones are named after their city or county (苏州工业园区, 西安高新区, 凯里经济开发区)
+# and their bodies after the zone (苏州工业园区管委会).
+ZONE = re.compile(r"(?:高新技术产业开发区|经济技术开发区|经济开发区|工业园区|高新区|开发区|新区)")
+
+
+def short_places(names) -> frozenset[str]:
+    """Place names without their level (苏州市 → 苏州), of three or more characters in full."""
+    return frozenset(n[:-1] for n in names if len(n) >= 3 and n[-1] in "市县区")
+
+
+def zone_names(text: str, shorts: frozenset[str]) -> set[str]:
+    """The development zones `text` names after a known place (`short_places`)."""
+    found = set()
+    for m in ZONE.finditer(text):
+        for k in (4, 3, 2):
+            if m.start() >= k and text[m.start() - k:m.start()] in shorts:
+                found.add(text[m.start() - k:m.end()])
+                break
+    return found
 
 
 def text_places(text: str) -> set[str]:
@@ -162,7 +201,7 @@ def org_names(text: str, places: PlaceIndex) -> tuple[list[CharSpan], list[tuple
         if post := MEETING_OR_POST.match(text, best):
             blocked.append((a, post.end()))
         else:
-            spans.append((a, best, "ORG"))
+            spans.append((a, _sub_unit_end(text, best), "ORG"))
     for m in STREET.finditer(text):
         if not set(m.group()) & FUNCTION_CHARS and org_name_ok(text, m.start(), m.end(), 0):
             spans.append((m.start(), m.end(), "ORG"))
@@ -173,8 +212,22 @@ def _org_body_char(text: str, i: int, body_start: int) -> bool:
     # A level inside a name opens it (朝阳区|市场监管局) or follows 治 (依法治区委员会);
     # anywhere else it starts the next name: 区委|区政府, 区政府严格按照|市政府.
     c = text[i]
+    if c == "和":  # 自然资源和规划局, 发展和改革委员会; but 区教委和卫健委 are two bodies
+        return i > body_start and text[i - 1] not in ORG_SUFFIX_CHARS
     return is_cjk(c) and c not in FUNCTION_CHARS and (
         c not in LEVELS or i == body_start or text[i - 1] == "治")
+
+
+def _sub_unit_end(text: str, end: int) -> int:
+    """The end of a body's own unit written straight after it, as one name (GUIDELINES.md:
+    the full name as written): 历城区市场监管局|王舍人市场监管所, 金水区人民法院|诉调对接中心;
+    else `end`."""
+    m = SUB_UNIT.match(text, end)
+    if m is None or any(w in m.group() for w in SUB_UNIT_NOT):
+        return end
+    if text.startswith(("组", "站", "主任"), m.end()):
+        return end  # 理论学习中心|组: the unit's name goes on
+    return m.end()
 
 
 def level_starts_name(text: str, a: int) -> bool:
@@ -193,7 +246,38 @@ def org_name_ok(text: str, start: int, end: int, body_start: int) -> bool:
 
 
 def org_allowed(text: str, start: int, end: int) -> bool:
-    """Context test for any ORG candidate, learned or patterned: not 各区政府, not 区委书记."""
+    """Context test for any ORG candidate, learned or patterned: not 各区政府, not 区委书记,
+    not the 中办 of 集中办理."""
     if text[start] in LEVELS and not level_starts_name(text, start):
         return False
+    after = text[end] if end < len(text) else ""
+    if after and after in SUFFIX_NOT_BEFORE.get(text[end - 1], ""):
+        return False
     return not MEETING_OR_POST.match(text, end)
+
+
+def central_bodies(text: str) -> list[CharSpan]:
+    """The central bodies of `fazhi.bodies` wherever they stand, longest first (国务院办公厅,
+    not 国务院), in a context an organisation may have (not 国务院常务会议)."""
+    spans, i = [], 0
+    index = _central_index()
+    while i < len(text) - 1:
+        name = next((n for n in index.get(text[i:i + 2], ()) if text.startswith(n, i)), None)
+        if name and org_allowed(text, i, i + len(name)):
+            spans.append((i, i + len(name), "ORG"))
+            i += len(name)
+        else:
+            i += 1
+    return spans
+
+
+_CENTRAL: dict[str, list[str]] = {}
+
+
+def _central_index() -> dict[str, list[str]]:
+    if not _CENTRAL:
+        from fazhi.bodies import CENTRAL_BODIES
+
+        for name in sorted(set(CENTRAL_BODIES), key=lambda n: (-len(n), n)):
+            _CENTRAL.setdefault(name[:2], []).append(name)
+    return _CENTRAL

@@ -31,9 +31,12 @@ from fazhi.rules.orgs import (
     LEVELS,
     NOT_IN_PLACE,
     PlaceIndex,
+    central_bodies,
     org_allowed,
     org_names,
+    short_places,
     text_places,
+    zone_names,
 )
 from fazhi.rules.regulations import (
     REGULATION_VERBS,
@@ -83,6 +86,7 @@ class RuleTagger:
         self.quote_endings: list[str] = []
         self._index: dict[str, list[str]] | None = None
         self._places: PlaceIndex | None = None
+        self._shorts: frozenset[str] | None = None
 
     # learning
 
@@ -121,9 +125,9 @@ class RuleTagger:
                 examples, "MEASURE", lambda t, c=c: bare_quotes(t, [c])))
         self.places = sorted(set(BASE_PLACES) | set(places))
         if self.national_places:
-            from fazhi.places import place_names
+            from fazhi.places import place_aliases, place_names
 
-            self.atlas = sorted(place_names())
+            self.atlas = sorted(place_names() | place_aliases())
         self.gazetteer = {}
         for surface, labels in tagged.items():
             label, hits = labels.most_common(1)[0]
@@ -132,7 +136,7 @@ class RuleTagger:
             occurrences = sum(_free_occurrences(ex, surface, label) for ex in examples)
             if occurrences and hits / occurrences >= self.min_precision:
                 self.gazetteer[surface] = label
-        self._index = self._places = None
+        self._index = self._places = self._shorts = None
         return self
 
     def _precise(self, examples: list[GoldReport], label: str, pattern) -> bool:
@@ -158,14 +162,19 @@ class RuleTagger:
                    if not any(t[0] <= s and e <= t[1] for s, e, _ in numbers)]
         pattern += bracketed_titles(text) + numbers + bare_quotes(text, self.quote_endings)
         pattern += verb_led_measures(text, self.heads) + quoted_measures(text, self.heads)
-        places = self._place_index(text_places(text))
+        places = self._place_index(text_places(text) | zone_names(text, self._short_places()))
         orgs, blocked = org_names(text, places)
         pattern += orgs + known_law_titles(text, places) + back_references(text)
-        pattern += place_led_titles(text, places)
+        pattern += place_led_titles(text, places) + central_bodies(text)
         cands += [(s, e, lab, PATTERN) for s, e, lab in pattern]
         cands = [c for c in cands if c[2] != "ORG" or not any(
             a <= c[0] and c[1] <= b for a, b in blocked)]
         return resolve(cands)
+
+    def _short_places(self) -> frozenset[str]:
+        if self._shorts is None:
+            self._shorts = short_places([*self.places, *self.atlas])
+        return self._shorts
 
     def _place_index(self, extra: set[str]) -> PlaceIndex:
         if self._places is None:
@@ -207,7 +216,7 @@ class RuleTagger:
         self.units, self.places, self.heads = data["units"], data["places"], data["heads"]
         self.national_places = data.get("national_places", False)
         self.atlas = data.get("atlas", [])
-        self._places = None
+        self._places = self._shorts = None
         self.quote_endings = data["quote_endings"]
         self._index = None
         return self
