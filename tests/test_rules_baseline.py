@@ -250,6 +250,17 @@ def test_two_measures_with_their_own_head_nouns_are_two_spans(untrained):
     assert pred == gold
 
 
+def test_a_quoted_working_method_put_into_practice_is_a_measure(untrained):
+    pred, gold = tagged(untrained, "全面推行[MEASURE 「扫码入企」],巩固成果;防止「层层加码」。", "MEASURE")
+    assert pred == gold
+
+
+def test_a_measure_name_does_not_end_inside_a_quotation(untrained):
+    pred, _ = tagged(untrained, "推行项目审批「帮代办制度」服务。", "MEASURE")
+    assert all(text.count("「") == text.count("」") for text in
+               ("推行项目审批「帮代办制度」服务。"[s:e] for s, e, _ in pred))
+
+
 def test_a_measure_seen_in_training_is_tagged_wherever_it_recurs():
     train = [example("健全[MEASURE 接诉即办]诉求分类处理机制,推动[MEASURE 接诉即办]提质。")]
     pred, gold = tagged(RuleTagger().fit(train), "全市以[MEASURE 接诉即办]为抓手。", "MEASURE")

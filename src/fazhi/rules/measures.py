@@ -13,10 +13,11 @@ from fazhi.text import (
 )
 
 BASE_HEADS = ("改革", "制度", "机制", "体系", "模式", "平台", "清单", "工程", "行动", "活动", "系统",
-              "制")
+              "制", "应用", "品牌", "热线", "专窗", "网络")
 
 
-MEASURE_VERBS = ("深化", "推进", "落实", "建立", "健全", "完善", "推行", "构建", "实施", "开展")
+MEASURE_VERBS = ("深化", "推进", "落实", "建立", "健全", "完善", "推行", "构建", "实施", "开展", "推广",
+                 "实行", "打造", "迭代", "上线", "建成", "依托", "创建", "试行", "探索", "运用")
 
 
 # Governed nouns that are not a name: 健全工作机制, 完善规章制度.
@@ -53,6 +54,9 @@ def verb_led_measures(text: str, heads, min_len: int = 4) -> list[CharSpan]:
             run = run[:-1]
         if len(run) < min_len or generic.fullmatch(run) or "关于" in run:
             continue
+        if run.count("「") != run.count("」"):  # a name does not end inside a quotation
+            continue
+            continue
         pieces, offset = [], 0
         for m in re.finditer("[和与及]", run):
             left = run[offset:m.start()]
@@ -77,6 +81,21 @@ def quoted_measures(text: str, heads) -> list[CharSpan]:
         elif "等" not in m.group(2):  # 「云推送」等服务平台: a list, not a name
             spans.append((m.start(), m.end(), "MEASURE"))
     return spans
+
+
+# Verbs that put a quoted working method or pledge into practice: 推行「扫码入企」, 实行「接诉即办、
+# 限时反馈」, 运用「寨老调解」 (GUIDELINES.md: a quoted name of a service pledge or working
+# method is a measure whatever the verb; quoted principles and problems are not, and follow
+# other verbs: 坚持, 防止).
+PRACTICE_VERBS = ("推行", "实行", "推广", "开展", "深化", "巩固", "打造", "运用", "推出", "上线",
+                  "开通", "迭代", "探索", "试点", "实施", "落实", "建立", "构建", "做到", "实现",
+                  "创新", "升级", "擦亮", "叫响")
+
+
+def practised_quotes(text: str) -> list[CharSpan]:
+    """A quotation straight after a verb of practice: 全面推行「扫码入企」."""
+    rx = re.compile(rf"(?:{alternation(PRACTICE_VERBS)})了?((?:{QUOTED})+)")
+    return [(m.start(1), m.end(1), "MEASURE") for m in rx.finditer(text)]
 
 
 def bare_quotes(text: str, endings) -> list[CharSpan]:

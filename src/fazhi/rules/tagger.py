@@ -22,6 +22,7 @@ from fazhi.rules.measures import (
     BASE_HEADS,
     MIN_LEARNED_HEAD,
     bare_quotes,
+    practised_quotes,
     quoted_measures,
     verb_led_measures,
 )
@@ -162,6 +163,7 @@ class RuleTagger:
                    if not any(t[0] <= s and e <= t[1] for s, e, _ in numbers)]
         pattern += bracketed_titles(text) + numbers + bare_quotes(text, self.quote_endings)
         pattern += verb_led_measures(text, self.heads) + quoted_measures(text, self.heads)
+        pattern += practised_quotes(text)
         places = self._place_index(text_places(text) | zone_names(text, self._short_places()))
         orgs, blocked = org_names(text, places)
         pattern += orgs + known_law_titles(text, places) + back_references(text)
