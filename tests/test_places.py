@@ -5,7 +5,7 @@ import pytest
 
 from fazhi.data import GoldReport
 from fazhi.normalize import Normalizer
-from fazhi.places import load_places, place_names, province_short
+from fazhi.places import load_places, place_names, province_short, short_form
 from fazhi.rules import RuleTagger
 from fazhi.rules.orgs import PlaceIndex, org_names
 
@@ -64,3 +64,11 @@ def test_swapped_places_keep_every_entity_on_its_words(names):
     assert got[0][0].endswith("司法局") and got[1][0].endswith("水务局")
     assert got[2][0].endswith("行政执法监督办法") and got[3] == ("319件", "INDICATOR")
     assert "延庆区" not in new.text and "朝阳区" not in new.text
+
+
+@pytest.mark.parametrize("name, short", [
+    ("大理白族自治州", "大理州"), ("伊犁哈萨克自治州", "伊犁州"), ("黔东南苗族侗族自治州", "黔东南州"),
+    ("巴音郭楞蒙古自治州", "巴音郭楞州"), ("长阳土家族自治县", "长阳县"), ("北京市", None),
+])
+def test_an_autonomous_area_is_also_known_by_its_short_name(name, short):
+    assert short_form(name) == short

@@ -313,3 +313,16 @@ def test_a_tagger_read_back_from_disk_tags_as_the_saved_one(tmp_path, name):
     text = "欧梯克推行「马上办」和接诉即办,浓度33微克/立方米。"
     assert loaded.predict(text) == tagger.predict(text)
     assert loaded.gazetteer == tagger.gazetteer and loaded.min_precision == 0.4
+
+
+def test_the_knowledge_lists_are_written_once_in_simplified_script():
+    # the rules read normalised (simplified) text, so a traditional title would never match
+    from opencc import OpenCC
+
+    from fazhi.bodies import CENTRAL_BODIES
+    from fazhi.laws import CENTRAL_DOCUMENTS, NATIONAL_LAWS
+
+    to_simplified = OpenCC("t2s")
+    for names in (NATIONAL_LAWS + CENTRAL_DOCUMENTS, CENTRAL_BODIES):
+        assert len(set(names)) == len(names)
+        assert [n for n in names if to_simplified.convert(n) != n] == []
