@@ -31,6 +31,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from fazhi.places import province_short, short_form
+
 LEVELS = (
     "province", "autonomous_region", "municipality", "prefecture_city",
     "autonomous_prefecture", "league", "county", "county_city", "district", "banner",
@@ -86,12 +88,10 @@ class PlaceTable:
     @staticmethod
     def _aliases(p: Place) -> set[str]:
         out = set()
-        if p.level == "province":
-            short = re.sub(r"(?:省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$", "", p.name)
-            if len(short) >= 2:
-                out.add(short)
-        if p.name.endswith("自治州"):
-            out |= {p.name[:2] + "州", p.name[:3] + "州"}
+        if p.level == "province" and len(short := province_short(p.name)) >= 2:
+            out.add(short)
+        if p.level in ("prefecture", "county") and (short := short_form(p.name)):
+            out.add(short)
         return out
 
     @classmethod
@@ -146,13 +146,9 @@ def _resolve(table: PlaceTable, chain: list[str], text: str) -> Place | None:
         return options[0] if options else None
 
     def mentions(p: Place) -> int:
-        return sum(text.count(n) for n in {p.province, _short(p.province), _parent(p)} if n)
+        return sum(text.count(n) for n in {p.province, province_short(p.province), _parent(p)} if n)
 
     return max(options, key=mentions)
-
-
-def _short(name: str) -> str:
-    return re.sub(r"(?:省|市|壮族自治区|回族自治区|维吾尔自治区|自治区)$", "", name)
 
 
 def _parent(p: Place) -> str:
