@@ -8,6 +8,7 @@ import pytest
 
 from fazhi.cli import main
 from fazhi.pipeline import ModelError, load
+from fazhi.weights import WEIGHTS
 
 from conftest import SHIPPED_MODEL
 
@@ -100,8 +101,8 @@ def test_pickled_weights_in_the_model_folder_are_refused(tmp_path, marker):
 
 
 @pytest.mark.parametrize("part, damage, message", [
-    ("ner/model.safetensors", lambda b: b[:len(b) // 2], "truncated or damaged safetensors"),
-    ("ner/model.safetensors", lambda b: b[:5], "truncated or not a safetensors file"),
+    (f"ner/{WEIGHTS}", lambda b: b[:len(b) // 2], "truncated or damaged safetensors"),
+    (f"ner/{WEIGHTS}", lambda b: b[:5], "truncated or not a safetensors file"),
     ("ner/rule_features.safetensors", lambda b: b"\x00" * len(b), "not a valid safetensors"),
     ("sections/topic.json", lambda b: b[:-10], "not valid JSON"),
     ("sections/topic.safetensors", lambda b: b[:len(b) // 2], "truncated or damaged safetensors"),

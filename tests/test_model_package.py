@@ -11,6 +11,7 @@ import pytest
 
 from fazhi.pipeline import PACKAGE, ModelError, locate
 from fazhi.pipeline.locate import HOW_TO_GET_ONE, locate_model
+from fazhi.weights import WEIGHTS
 
 from conftest import SHIPPED_MODEL, subprocess_env
 
@@ -36,7 +37,7 @@ def test_the_wheel_holds_the_pipeline_and_requires_fazhi(installed):
         names = set(z.namelist())
         meta = z.read(f"{PACKAGE}-0.1.0.dist-info/METADATA").decode()
     data = f"{PACKAGE}/{PACKAGE}-0.1.0"
-    assert {f"{data}/config.cfg", f"{data}/ner/model.safetensors",
+    assert {f"{data}/config.cfg", f"{data}/ner/{WEIGHTS}",
             f"{data}/sections/topic.safetensors", f"{PACKAGE}/__init__.py"} <= names
     assert "Requires-Dist: fazhi" in meta and "Requires-Dist: spacy" in meta
     assert "research use only" in meta  # the model card's licence travels with it
