@@ -12,6 +12,7 @@ import pytest
 from fazhi.data import GoldReport
 from fazhi.normalize import Normalized
 from fazhi.rules import RuleTagger, resolve
+from fazhi.rules.measures import verb_led_measures
 
 MARK = re.compile(r"\[([A-Z]+) ([^\[\]]+)\]")
 
@@ -255,10 +256,9 @@ def test_a_quoted_working_method_put_into_practice_is_a_measure(untrained):
     assert pred == gold
 
 
-def test_a_measure_name_does_not_end_inside_a_quotation(untrained):
-    pred, _ = tagged(untrained, "推行项目审批「帮代办制度」服务。", "MEASURE")
-    assert all(text.count("「") == text.count("」") for text in
-               ("推行项目审批「帮代办制度」服务。"[s:e] for s, e, _ in pred))
+def test_a_measure_name_does_not_end_inside_a_quotation():
+    # with 代办 as a head noun the name would end at 项目审批「帮代办
+    assert verb_led_measures("推行项目审批「帮代办」服务。", ["代办"]) == []
 
 
 def test_a_measure_seen_in_training_is_tagged_wherever_it_recurs():

@@ -56,7 +56,6 @@ def verb_led_measures(text: str, heads, min_len: int = 4) -> list[CharSpan]:
             continue
         if run.count("「") != run.count("」"):  # a name does not end inside a quotation
             continue
-            continue
         pieces, offset = [], 0
         for m in re.finditer("[和与及]", run):
             left = run[offset:m.start()]

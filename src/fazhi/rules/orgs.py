@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from functools import lru_cache
 
 from fazhi.data import CharSpan
 from fazhi.rules.common import FUNCTION_CHARS, alternation, enclosed_mask
@@ -120,8 +121,10 @@ def text_places(text: str) -> set[str]:
 
 
 class PlaceIndex:
-    """Place names looked up by their first two characters, longest first: tens of thousands
-    of names (the national divisions) are too many for one regular-expression alternation."""
+    """Names looked up by their first two characters, longest first: tens of thousands of
+    names (the national divisions) are too many for one regular-expression alternation. Also
+    the index of the other known names the rules find wherever they stand (the laws of
+    `fazhi.laws`, the bodies of `fazhi.bodies`)."""
 
     def __init__(self, names):
         self.by_start: dict[str, list[str]] = defaultdict(list)
@@ -146,6 +149,15 @@ class PlaceIndex:
                 return i + len(name)
         return i
 
+    def chain(self, text: str, i: int, limit: int | None = None) -> int:
+        """The end of the consecutive place names from `i` (浙江省杭州市桐庐县), none of them
+        starting at or after `limit`; `i` when none starts there."""
+        limit = len(text) if limit is None else limit
+        end = self.match(text, i)
+        while end > i and end < limit and (nxt := self.match(text, end)) > end:
+            end = nxt
+        return end
+
     def names_in(self, text: str):
         """(start, end) of the place names in `text`, left to right, not overlapping."""
         i = 0
@@ -160,10 +172,8 @@ class PlaceIndex:
         overlapping; consecutive places make one anchor (浙江省杭州市桐庐县)."""
         i = 0
         while i < len(text):
-            end = self.match(text, i)
+            end = self.chain(text, i)
             if end > i:
-                while (nxt := self.match(text, end)) > end:
-                    end = nxt
                 yield i, end
                 i = end
             else:
@@ -262,22 +272,17 @@ def central_bodies(text: str) -> list[CharSpan]:
     spans, i = [], 0
     index = _central_index()
     while i < len(text) - 1:
-        name = next((n for n in index.get(text[i:i + 2], ()) if text.startswith(n, i)), None)
-        if name and org_allowed(text, i, i + len(name)):
-            spans.append((i, i + len(name), "ORG"))
-            i += len(name)
+        end = index.match(text, i)
+        if end > i and org_allowed(text, i, end):
+            spans.append((i, end, "ORG"))
+            i = end
         else:
             i += 1
     return spans
 
 
-_CENTRAL: dict[str, list[str]] = {}
+@lru_cache(maxsize=1)
+def _central_index() -> PlaceIndex:
+    from fazhi.bodies import CENTRAL_BODIES
 
-
-def _central_index() -> dict[str, list[str]]:
-    if not _CENTRAL:
-        from fazhi.bodies import CENTRAL_BODIES
-
-        for name in sorted(set(CENTRAL_BODIES), key=lambda n: (-len(n), n)):
-            _CENTRAL.setdefault(name[:2], []).append(name)
-    return _CENTRAL
+    return PlaceIndex(CENTRAL_BODIES)

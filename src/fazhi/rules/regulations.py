@@ -4,10 +4,12 @@ central documents every report may cite (`fazhi.laws`), and bare back-references
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from fazhi.data import CharSpan
 from fazhi.laws import known_titles
 from fazhi.rules.common import FUNCTION_CHARS, NAME_TOKEN, NUMBER, alternation
+from fazhi.rules.orgs import PlaceIndex
 from fazhi.text import (
     CJK,
     UNBRACKETED_TITLE_KINDS,
@@ -214,18 +216,18 @@ def known_law_titles(text: str, places=None) -> list[CharSpan]:
     (「我与宪法」 is a campaign) nor as part of a word (宪法日, 法治). The 中华人民共和国 prefix and
     a law's implementing rules are taken in; so is a place name right before a title that is
     not a law (吉林省优化营商环境条例: the province's own regulation). `places`: a
-    `fazhi.rules.orgs.PlaceIndex`."""
+    `PlaceIndex`."""
     index = _known_index()
     quoted = [False] * len(text)
     for m in re.finditer(r"「[^「」\n]*」", text):
         quoted[m.start():m.end()] = [True] * (m.end() - m.start())
     spans, i = [], 0
     while i < len(text) - 1:
-        title = next((t for t in index.get(text[i:i + 2], ()) if text.startswith(t, i)), None)
-        if title is None or quoted[i]:
+        end = index.match(text, i)
+        if end == i or quoted[i]:
             i += 1
             continue
-        start, end = i, i + len(title)
+        start, title = i, text[i:end]
         if m := IMPLEMENTING.match(text, end):
             end = m.end()
         elif (title.endswith("法") and end < len(text) and text[end] in NOT_LAW_AFTER_FA
@@ -248,18 +250,16 @@ def place_led_titles(text: str, places, min_name: int = 4, max_len: int = 40) ->
     verb the other patterns know: 严格执行浙江省行政规范性文件管理办法, 启动石家庄市安全生产条例
     修订. The title runs from a chain of place names to the first title kind that ends the
     noun phrase, with no verb in between (石家庄市司法局启动… is no title); never a 法, which
-    only the national legislature makes. `places`: a `fazhi.rules.orgs.PlaceIndex`."""
+    only the national legislature makes. `places`: a `PlaceIndex`."""
     kinds = re.compile(alternation(k for k in LAW_SUFFIXES if k != "法"))
     verbs = re.compile(alternation(REGULATION_VERBS + CLAUSE_VERBS))
     name = re.compile(rf"(?:{NAME_TOKEN}){{{min_name},{max_len}}}")
     spans, i = [], 0
     while i < len(text):
-        end = places.match(text, i)
+        end = places.chain(text, i)
         if end == i:
             i += 1
             continue
-        while (nxt := places.match(text, end)) > end:
-            end = nxt
         # a named unit (浙江省, 鼓楼区), not 国家 or 中央, whose documents the known titles cover
         if text[end - 1] in UNIT_LEVELS and (run := name.match(text, end)):
             for m in kinds.finditer(text, end, run.end()):
@@ -291,22 +291,10 @@ def back_references(text: str) -> list[CharSpan]:
 
 def _place_before(text: str, start: int, places) -> int:
     """The start of a chain of place names that ends at `start`, or `start`."""
-    best = start
-    for s in range(max(0, start - 16), start):
-        end = places.match(text, s)
-        while end > s and end < start and (nxt := places.match(text, end)) > end:
-            end = nxt
-        if end == start and end > s:
-            best = s
-            break
-    return best
+    return next((s for s in range(max(0, start - 16), start)
+                 if places.chain(text, s, limit=start) == start), start)
 
 
-_KNOWN: dict[str, list[str]] = {}
-
-
-def _known_index() -> dict[str, list[str]]:
-    if not _KNOWN:
-        for title in known_titles():  # longest first
-            _KNOWN.setdefault(title[:2], []).append(title)
-    return _KNOWN
+@lru_cache(maxsize=1)
+def _known_index() -> PlaceIndex:
+    return PlaceIndex(known_titles())
