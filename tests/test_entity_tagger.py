@@ -119,8 +119,8 @@ def test_dev_rule_tags_come_from_rules_that_never_saw_the_report(encoder_tokeniz
     from fazhi.rules import RuleTagger
     from training.entities import EntityTrainConfig, build_datasets
 
-    # 接诉即办 has no quotation marks and no head noun: only a gazetteer finds it.
-    line = "全面推行接诉即办,群众满意。"
+    # 接诉快办 has no quotation marks and no head noun: only a gazetteer finds it.
+    line = "全面推行接诉快办,群众满意。"
     norm = normalize(line * 10)
     name = [(k * len(line) + 4, k * len(line) + 8, "MEASURE") for k in range(10)]
     with_name = GoldReport("a", norm, name, DocAnnotation("a"))
@@ -128,7 +128,7 @@ def test_dev_rule_tags_come_from_rules_that_never_saw_the_report(encoder_tokeniz
     cfg = EntityTrainConfig(rule_features=True, jackknife=False, dev_fraction=0.3,
                             train_window=20, train_stride=15)
     rules = RuleTagger().fit([with_name, other])
-    assert "接诉即办" in rules.gazetteer
+    assert "接诉快办" in rules.gazetteer
     train, dev = build_datasets([with_name, other], encoder_tokenizer, cfg, rules)
     tagged = LABEL2ID["B-MEASURE"]
     assert any(tagged in row["feature_ids"] for row in train)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from fazhi.data import CharSpan
-from fazhi.rules.common import QUOTED, alternation
-from fazhi.rules.orgs import LEVELS, ORG_SUFFIXES
+from fazhi.rules.common import FUNCTION_CHARS, QUOTED, alternation, enclosed_mask
+from fazhi.rules.orgs import LEVELS, ORG_SUFFIXES, PlaceIndex
 from fazhi.rules.regulations import verb_runs
 from fazhi.text import (
     CJK,
@@ -17,7 +17,10 @@ BASE_HEADS = ("改革", "制度", "机制", "体系", "模式", "平台", "清�
 
 
 MEASURE_VERBS = ("深化", "推进", "落实", "建立", "健全", "完善", "推行", "构建", "实施", "开展", "推广",
-                 "实行", "打造", "迭代", "上线", "建成", "依托", "创建", "试行", "探索", "运用")
+                 "实行", "打造", "迭代", "上线", "建成", "依托", "创建", "试行", "探索", "运用",
+                 # verbs that issue, publish or use a list, platform or system
+                 "出台", "公布", "编制", "制定", "修订", "发布", "纳入", "通过", "结合", "按照",
+                 "根据", "升级", "设立", "开通", "用好", "推出")
 
 
 # Governed nouns that are not a name: 健全工作机制, 完善规章制度.
@@ -97,8 +100,67 @@ def practised_quotes(text: str) -> list[CharSpan]:
     return [(m.start(1), m.end(1), "MEASURE") for m in rx.finditer(text)]
 
 
+# The field a practised quotation works in, written before it, belongs to its name: 推行企业开办
+# 「一窗通」, 开展政务服务「好差评」 (GUIDELINES.md: a measure's name keeps its domain words).
+FIELD = re.compile(rf"([{CJK}]{{2,8}}?)((?:{QUOTED})+)")
+NOT_A_FIELD = FUNCTION_CHARS | set("第年")
+
+
+def fielded_quotes(text: str, heads) -> list[CharSpan]:
+    """A quotation after a verb of practice and the words naming its field: 全面推行涉企行政检查
+    「扫码入企」; a head noun right after it is taken in (推行项目审批「帮代办」服务)."""
+    head = re.compile(rf"(?:{alternation(heads)})")
+    spans = []
+    for start, run in verb_runs(text, PRACTICE_VERBS, MAX_NAME, nearest=True):
+        m = FIELD.match(run)
+        # the items a pledge covers (政务服务事项「跨省通办」) and a count of years are no field
+        if not m or set(m.group(1)) & NOT_A_FIELD or m.group(1).endswith("事项"):
+            continue
+        end = start + m.end()
+        if h := head.match(text, end):
+            end = h.end()
+        spans.append((start, end, "MEASURE"))
+    return spans
+
+
 def bare_quotes(text: str, endings) -> list[CharSpan]:
     """Quoted names without a head noun whose last character marks a service pledge or a
     campaign in these reports (「一次办」, 「最多跑一次」); fit() learns which characters."""
     return [(m.start(), m.end(), "MEASURE") for m in re.finditer(QUOTED, text)
             if m.group()[-2] in endings]
+
+
+def known_measures(text: str, heads, index: PlaceIndex) -> list[tuple[int, int, str, str]]:
+    """The nationwide measures of `fazhi.measures` (`index`, a `PlaceIndex` of the names) wherever
+    they stand, bare or as a whole quotation, with a head noun written right after them: 推行
+    容缺受理, 深化「证照分离」改革. Not inside a longer quotation. (start, end, label, name): the
+    rules tagger checks each name against its training text."""
+    head = re.compile(rf"(?:{alternation(heads)})")
+    quoted = enclosed_mask(text)
+    spans, i = [], 0
+    while i < len(text) - 1:
+        start = i
+        if text[i] == "「" and (end := index.match(text, i + 1)) > i + 1 \
+                and text.startswith("」", end):
+            name, end = text[i + 1:end], end + 1
+        elif quoted[i] or (end := index.match(text, i)) == i:
+            i += 1
+            continue
+        else:
+            name = text[i:end]
+        if h := head.match(text, end):
+            end = h.end()
+        spans.append((start, end, "MEASURE", name))
+        i = end
+    return spans
+
+
+# China's public service hotlines all have five-digit 12xxx numbers (12345 government services,
+# 12315 consumers, 12366 tax, 12328 transport, 12348 legal aid); the line and its platform are
+# measures (GUIDELINES.md: hotlines are measures at every mention).
+HOTLINE = re.compile(rf"(?:全国)?(?<![0-9])12\d{{3}}(?![0-9])[{CJK}]{{0,12}}?(?:热线|平台|电话|专线|渠道)")
+
+
+def hotlines(text: str) -> list[CharSpan]:
+    """A 12xxx service hotline with its name: 12345政务服务便民热线, 全国12315平台."""
+    return [(m.start(), m.end(), "MEASURE") for m in HOTLINE.finditer(text)]

@@ -77,10 +77,11 @@ NOT_IN_PLACE = FUNCTION_CHARS | set(LEVELS) | set("委府局办院厅部会")
 MAX_ORG_BODY = 8
 
 
-# An organisation followed by these names a meeting, a post or a document: tag nothing.
+# An organisation followed by these names a meeting, a post or a document: tag nothing. (Its
+# 领导 are its leaders, but 在市委领导下 is the body itself.)
 MEETING_OR_POST = re.compile(
     r"(?:常务会议|常务会|常委会会议|会议|全体会|全会|公会|书记|主要负责同志|负责同志|主要负责人|负责人|"
-    r"分管|主要领导|领导|常年法律顾问|法律顾问|代表|委员(?!会)|常委(?!会)|主任|主席|长(?!期|效)|"
+    r"分管|主要领导|领导(?!下)|常年法律顾问|法律顾问|代表|委员(?!会)|常委(?!会)|主任|主席|长(?!期|效)|"
     r"门(?!户)|令第|第[^,。\n]{1,5}次|会(?=[、,。专研]))"
 )
 
@@ -91,6 +92,11 @@ STREET = re.compile(rf"(?<=[、与和及如,。\n])[{CJK}]{{3}}街道")
 # Development zones are named after their city or county (苏州工业园区, 西安高新区, 凯里经济开发区)
 # and their bodies after the zone (苏州工业园区管委会).
 ZONE = re.compile(r"(?:高新技术产业开发区|经济技术开发区|经济开发区|工业园区|高新区|开发区|新区)")
+
+
+# A zone's report names its own bodies after the zone's short name as other units do after
+# their level (区司法局): 园区行政审批局, 高新区党工委, 新区法律顾问室.
+ZONE_LEVEL = re.compile(r"(?:高新区|经开区|开发区|园区|新区)")
 
 
 def short_places(names) -> frozenset[str]:
@@ -168,14 +174,19 @@ class PlaceIndex:
             i = max(end, i + 1)
 
     def anchors(self, text: str):
-        """(start, end) of place names and of bare level characters, left to right and not
-        overlapping; consecutive places make one anchor (浙江省杭州市桐庐县)."""
+        """(start, end) of place names, of bare level characters and of a zone standing for its
+        own level (园区审计局, 高新区党工委), left to right and not overlapping; consecutive
+        places make one anchor (浙江省杭州市桐庐县)."""
         i = 0
         while i < len(text):
             end = self.chain(text, i)
             if end > i:
                 yield i, end
                 i = end
+            elif (zone := ZONE_LEVEL.match(text, i)) and (not i or not is_cjk(text[i - 1])
+                                                          or text[i - 1] in FUNCTION_CHARS):
+                yield i, zone.end()
+                i = zone.end()
             else:
                 if text[i] in LEVELS:
                     yield i, i + 1
@@ -279,6 +290,14 @@ def central_bodies(text: str) -> list[CharSpan]:
         else:
             i += 1
     return spans
+
+
+def vertical_bodies(central: list[CharSpan], orgs: list[CharSpan]) -> list[CharSpan]:
+    """A central body's local branch, named after it (国家税务总局|宁波市税务局, 国家税务总局|
+    宁波市鄞州区税务局第一税务所): one name, as the branches of the vertically managed services
+    (tax, customs, financial supervision) write it."""
+    starts = {s: e for s, e, _ in orgs}
+    return [(s, starts[e], "ORG") for s, e, _ in central if e in starts]
 
 
 @lru_cache(maxsize=1)

@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from fazhi.data import CharSpan, GoldReport
+from fazhi.measures import known_measures as known_measure_names
 from fazhi.rules.common import (
     GAZETTEER,
     LABEL_PRIORITY,
@@ -22,6 +23,9 @@ from fazhi.rules.measures import (
     BASE_HEADS,
     MIN_LEARNED_HEAD,
     bare_quotes,
+    fielded_quotes,
+    hotlines,
+    known_measures,
     practised_quotes,
     quoted_measures,
     verb_led_measures,
@@ -37,6 +41,7 @@ from fazhi.rules.orgs import (
     org_names,
     short_places,
     text_places,
+    vertical_bodies,
     zone_names,
 )
 from fazhi.rules.regulations import (
@@ -85,9 +90,11 @@ class RuleTagger:
         self.atlas: list[str] = []  # the national place names, when national_places
         self.heads: list[str] = list(BASE_HEADS)
         self.quote_endings: list[str] = []
+        self.measures: list[str] = list(known_measure_names())  # the nationwide ones kept
         self._index: dict[str, list[str]] | None = None
         self._places: PlaceIndex | None = None
         self._shorts: frozenset[str] | None = None
+        self._measures: PlaceIndex | None = None
 
     # learning
 
@@ -137,8 +144,24 @@ class RuleTagger:
             occurrences = sum(_free_occurrences(ex, surface, label) for ex in examples)
             if occurrences and hits / occurrences >= self.min_precision:
                 self.gazetteer[surface] = label
-        self._index = self._places = self._shorts = None
+        self.measures = self._confirmed_measures(examples)
+        self._index = self._places = self._shorts = self._measures = None
         return self
+
+    def _confirmed_measures(self, examples: list[GoldReport]) -> list[str]:
+        """The nationwide measure names, less those the training text leaves untagged more
+        often than `min_precision` allows (annotators read 法治督察 as an activity)."""
+        found, right = Counter(), Counter()
+        index = PlaceIndex(known_measure_names())
+        for ex in examples:
+            for s, e, label, name in known_measures(ex.text, self.heads, index):
+                if (s, e, label) in ex.entities:
+                    right[name] += 1
+                elif any(a <= s and e <= b for a, b, _ in ex.entities):
+                    continue  # inside a longer span: resolve() leaves it out anyway
+                found[name] += 1
+        return [n for n in known_measure_names()
+                if not found[n] or right[n] >= self.min_precision * found[n]]
 
     def _precise(self, examples: list[GoldReport], label: str, pattern) -> bool:
         """Whether `pattern` is right often enough on the training text, not counting what
@@ -163,15 +186,23 @@ class RuleTagger:
                    if not any(t[0] <= s and e <= t[1] for s, e, _ in numbers)]
         pattern += bracketed_titles(text) + numbers + bare_quotes(text, self.quote_endings)
         pattern += verb_led_measures(text, self.heads) + quoted_measures(text, self.heads)
-        pattern += practised_quotes(text)
+        pattern += practised_quotes(text) + fielded_quotes(text, self.heads)
+        pattern += [c[:3] for c in known_measures(text, self.heads, self._measure_index())]
+        pattern += hotlines(text)
         places = self._place_index(text_places(text) | zone_names(text, self._short_places()))
         orgs, blocked = org_names(text, places)
+        central = central_bodies(text)
         pattern += orgs + known_law_titles(text, places) + back_references(text)
-        pattern += place_led_titles(text, places) + central_bodies(text)
+        pattern += place_led_titles(text, places) + central + vertical_bodies(central, orgs)
         cands += [(s, e, lab, PATTERN) for s, e, lab in pattern]
         cands = [c for c in cands if c[2] != "ORG" or not any(
             a <= c[0] and c[1] <= b for a, b in blocked)]
         return resolve(cands)
+
+    def _measure_index(self) -> PlaceIndex:
+        if self._measures is None:
+            self._measures = PlaceIndex(self.measures)
+        return self._measures
 
     def _short_places(self) -> frozenset[str]:
         if self._shorts is None:
@@ -207,7 +238,7 @@ class RuleTagger:
         data = {"min_precision": self.min_precision, "gazetteer": self.gazetteer,
                 "units": self.units, "places": self.places, "heads": self.heads,
                 "national_places": self.national_places, "atlas": self.atlas,
-                "quote_endings": self.quote_endings}
+                "quote_endings": self.quote_endings, "measures": self.measures}
         path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True),
                         encoding="utf-8")
 
@@ -220,7 +251,8 @@ class RuleTagger:
         self.atlas = data.get("atlas", [])
         self._places = self._shorts = None
         self.quote_endings = data["quote_endings"]
-        self._index = None
+        self.measures = data.get("measures", list(known_measure_names()))
+        self._index = self._measures = None
         return self
 
 
