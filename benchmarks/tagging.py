@@ -1,4 +1,5 @@
-"""Tagging throughput on the corpus, float vs dynamic int8, with F1 against the gold.
+"""Tagging throughput on the corpus, float vs dynamic int8 vs `--fast` (the rules the shipped
+tagger follows, no encoder), with F1 against the gold.
 
     .venv/bin/python benchmarks/tagging.py [--model models/fazhi-zh] [--repeat 5] [--threads N]
 
@@ -19,7 +20,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-VARIANTS = {"float": False, "int8": True}  # name → the ner component's `quantize`
+# name → the components' config overrides (`fazhi.pipeline.assemble.FAST` for "fast")
+VARIANTS = {"float": {"ner": {"quantize": False}}, "int8": {"ner": {"quantize": True}},
+            "fast": {"ner": {"rules_only": True}, "values": {"subjects": "learned"}}}
 
 
 def best_median(fn, repeat: int) -> tuple[float, float]:
@@ -51,7 +54,7 @@ def encoder_batches(tagger, texts: list[str]) -> list[dict]:
             for b in range(0, len(rows), tagger.batch_size)]
 
 
-def run_variant(model: str, ner: dict, repeat: int, threads: int | None) -> dict:
+def run_variant(model: str, components: dict, repeat: int, threads: int | None) -> dict:
     """One variant in its own process, so that its peak RSS is its own."""
     import spacy
     import torch
@@ -63,7 +66,7 @@ def run_variant(model: str, ner: dict, repeat: int, threads: int | None) -> dict
         torch.set_num_threads(threads)
     texts = list(load_texts(ROOT / "corpus").values())
     n_chars = sum(map(len, texts))
-    nlp = spacy.load(model, config={"components": {"ner": ner}})
+    nlp = spacy.load(model, config={"components": components})
     docs = list(nlp.pipe(texts))  # warm-up: first calls allocate and pick kernels
 
     best, median = best_median(lambda: list(nlp.pipe(texts)), repeat)
@@ -81,8 +84,18 @@ def run_variant(model: str, ner: dict, repeat: int, threads: int | None) -> dict
         current = step()
     out["components_best_s"] = components
 
-    # The encoder alone: the same windows, already tokenised, no rules or decoding.
+    out["spans"] = [sorted((e.start_char, e.end_char, e.label_) for e in d.ents) for d in docs]
     tagger = nlp.get_pipe("ner").tagger
+    out["settings"] = {"window": tagger.window, "stride": tagger.stride,
+                       "batch_size": tagger.batch_size, "torch_threads": torch.get_num_threads(),
+                       "attention": tagger.model.config._attn_implementation
+                       if tagger.model is not None else None}
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if tagger.model is None:  # --fast: no encoder to time
+        out["encoder"] = out["ner_other_than_encoder_s"] = None
+        return out
+
+    # The encoder alone: the same windows, already tokenised, no rules or decoding.
     batches = encoder_batches(tagger, [d._.normalized.text for d in docs])
     n_tokens = sum(int(b["attention_mask"].sum()) for b in batches)
 
@@ -97,10 +110,6 @@ def run_variant(model: str, ner: dict, repeat: int, threads: int | None) -> dict
                       "tokens_per_s": n_tokens / best, "tokens": n_tokens,
                       "windows": sum(len(b["input_ids"]) for b in batches)}
     out["ner_other_than_encoder_s"] = components["ner"] - best
-    out["spans"] = [sorted((e.start_char, e.end_char, e.label_) for e in d.ents) for d in docs]
-    out["settings"] = {"window": tagger.window, "stride": tagger.stride,
-                       "batch_size": tagger.batch_size, "torch_threads": torch.get_num_threads(),
-                       "attention": tagger.model.config._attn_implementation}
     # ru_maxrss is KiB on Linux: the peak of this process, model load included.
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
@@ -129,10 +138,11 @@ def main() -> None:
     overrides = {k: v for k, v in (("window", args.window), ("stride", args.stride),
                                    ("batch_size", args.batch_size)) if v is not None}
     results = {}
-    for name, quantize in VARIANTS.items():
+    for name, components in VARIANTS.items():
+        components = {**components, "ner": {**overrides, **components["ner"]}}
         with ctx.Pool(1) as pool:
             results[name] = pool.apply(run_variant, (
-                args.model, {**overrides, "quantize": quantize}, args.repeat, args.threads))
+                args.model, components, args.repeat, args.threads))
 
     texts = load_texts(ROOT / "corpus")
     gold = {d.doc_id: [(e.start, e.end, e.label) for e in d.entities]
@@ -141,8 +151,9 @@ def main() -> None:
     for r in results.values():
         r["f1"] = {label: s["f1"] for label, s in strict_scores(
             [gold[i] for i in ids], r["spans"], [len(texts[i]) for i in ids]).items()}
-    differing = sum(len(set(a) ^ set(b)) for a, b in
-                    zip(results["float"]["spans"], results["int8"]["spans"]))
+    differing = {name: sum(len(set(a) ^ set(b)) for a, b in
+                           zip(results["float"]["spans"], results[name]["spans"]))
+                 for name in ("int8", "fast")}
 
     n_chars = sum(map(len, texts.values()))
     rows = [("end-to-end chars/s", lambda r: f"{r['end_to_end']['chars_per_s']:,.0f}"),
@@ -152,6 +163,7 @@ def main() -> None:
             ("encoder tokens/s", lambda r: f"{r['encoder']['tokens_per_s']:,.0f}"),
             ("encoder best / median s", lambda r: f"{r['encoder']['best_s']:.2f} / "
                                                   f"{r['encoder']['median_s']:.2f}"),
+            ("end-to-end / encoder", lambda r: f"{r['encoder']['best_s'] / r['end_to_end']['best_s']:.2f}×"),
             *((f"  {name} s", lambda r, n=name: f"{r['components_best_s'][n]:.3f}")
               for name in results["float"]["components_best_s"]),
             ("  ner minus encoder s", lambda r: f"{r['ner_other_than_encoder_s']:.3f}"),
@@ -163,10 +175,10 @@ def main() -> None:
     print(f"corpus: {len(texts)} reports, {n_chars:,} chars; {s['torch_threads']} torch threads, "
           f"{os.cpu_count()} CPUs; window {s['window']} stride {s['stride']} "
           f"batch {s['batch_size']}; {s['attention']} attention; best of {args.repeat}")
-    print(f"{'':26s}{'float':>14s}{'int8':>14s}")
+    print(f"{'':26s}" + "".join(f"{name:>14s}" for name in results))
     for label, fmt in rows:
-        print(f"{label:26s}{fmt(results['float']):>14s}{fmt(results['int8']):>14s}")
-    print(f"spans differing between float and int8: {differing}")
+        print(f"{label:26s}" + "".join(f"{_cell(fmt, r):>14s}" for r in results.values()))
+    print(f"spans differing from float: int8 {differing['int8']}, fast {differing['fast']}")
     print("F1 is on the four reports the shipped model was trained on: it shows what int8 "
           "changes, not held-out quality (benchmarks/heldout_windows.py for that).")
 
@@ -182,6 +194,13 @@ def main() -> None:
          "f1_note": "training-data F1: the shipped model was trained on these four reports"},
         indent=1))
     print(f"→ {args.out}")
+
+
+def _cell(fmt, result: dict) -> str:
+    try:
+        return fmt(result)
+    except TypeError:  # a figure the variant does not have (the encoder of --fast)
+        return "—"
 
 
 def _cpu_model() -> str:

@@ -10,7 +10,7 @@ import pytest
 
 from fazhi.cli import main
 
-from conftest import ROOT, run_tag
+from conftest import ROOT, SHIPPED_MODEL, run_tag
 
 # Every CLI run of this module tags with the session's loaded pipeline.
 pytestmark = pytest.mark.usefixtures("shipped_model_loaded_once")
@@ -38,6 +38,30 @@ def test_a_report_becomes_one_json_record_with_sections_and_entities(capsys, goo
     ind = next(e for e in rec["entities"] if e["text"] == "24個")
     assert ind["normalized"] == "24个" and ind["value"]["value"] == 24
     assert "tagged 1 report(s)" in err and "INDICATOR" in err  # the summary
+
+
+def test_fast_tags_with_the_rules_the_model_follows_and_the_ranker_alone(capsys, monkeypatch,
+                                                                        good):
+    import fazhi.pipeline
+    from fazhi.normalize import normalize
+    from fazhi.pipeline.assemble import load
+    from fazhi.rules import RuleTagger
+
+    loaded = []
+    monkeypatch.setattr(fazhi.pipeline, "load", lambda path, **kw: loaded.append(
+        load(path, **kw)) or loaded[-1])
+    code, out, _ = run_tag(capsys, good, "--fast")
+    assert code == 0
+    nlp = loaded[0]
+    assert nlp.get_pipe("ner").rules_only and nlp.get_pipe("values").subjects == "learned"
+    assert nlp.get_pipe("ner").tagger.model is None  # the encoder is never loaded
+    (rec,) = [json.loads(line) for line in out.splitlines()]
+    norm = normalize(good.read_text(encoding="utf-8"))
+    rules = RuleTagger().from_disk(SHIPPED_MODEL / "ner")
+    assert [(e["start"], e["end"], e["label"]) for e in rec["entities"]] == [
+        (*norm.to_original(a, b), label) for a, b, label in rules.predict(norm.text)]
+    assert any(e["value"] and e["value"].get("subject") for e in rec["entities"]
+               if e["label"] == "INDICATOR")
 
 
 def test_gb18030_reports_are_read_and_say_so(capsys, tmp_path, short_report):

@@ -67,6 +67,10 @@ class PipelineSettings:
     stride: int = 112
     batch_size: int = 16  # windows per forward pass, across reports
     quantize: bool = False  # dynamic int8 quantisation of the encoder on load
+    # Entities from the rules tagger saved with the entity tagger, the encoder not loaded
+    # (`fazhi tag --fast`): the shipped tagger gives the rules' spans on every text measured
+    # (training/README.md), so this is the same output at several times the speed.
+    rules_only: bool = False
     # The indicator-subject finder: "encoder" (the ranker of fazhi.subjects with the span
     # head of fazhi.subject_head, saved with the values component by python -m
     # training.subjects), "learned" (the ranker alone) or "heuristic" (the baseline).
@@ -75,7 +79,7 @@ class PipelineSettings:
     def ner_config(self) -> dict:
         """The `ner` component's settings, as its factory takes them."""
         return {"window": self.window, "stride": self.stride, "batch_size": self.batch_size,
-                "quantize": self.quantize}
+                "quantize": self.quantize, "rules_only": self.rules_only}
 
 
 @dataclass(frozen=True)

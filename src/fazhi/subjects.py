@@ -27,6 +27,8 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 
 from fazhi.indicators import VERBS, indicator_subject
@@ -42,6 +44,7 @@ NONE = None  # the "no subject" candidate
 Span = tuple[int, int]
 
 
+@lru_cache(maxsize=4096)
 def _cls(ch: str) -> str:
     """A coarse character class: the part of speech a character hints at is in the
     character features; this says what kind of symbol it is."""
@@ -137,7 +140,7 @@ def features(text: str, start: int, end: int, span: Span | None, side: str, link
         f"fc={side}|{_cls(s[0])}", f"lc={side}|{_cls(s[-1])}",
         f"p1f1={side}|{prev1}{s[0]}", f"l1n1={side}|{s[-1]}{next1}",
         f"verb={side}|{'none' if not verb else 'first' if verb.start() == 0 else 'in'}",
-        f"de={side}|{'的' in s}", f"dun={side}|{'、' in s}", f"digit={side}|{any(c.isdigit() for c in s)}",
+        f"de={side}|{'的' in s}", f"dun={side}|{'、' in s}", f"digit={side}|{any(map(str.isdigit, s))}",
         f"paren={side}|{s.count('(') - s.count(')')}|{s.count('「') - s.count('」')}",
         f"heur={span == heuristic}", f"heur={side}|{span == heuristic}",
         # Scope words (全市, 各类, 本级) stay out of subjects while level words naming a kind
@@ -152,6 +155,7 @@ def features(text: str, start: int, end: int, span: Span | None, side: str, link
         f.append(f"heurrel={side}|{(a > ha) - (a < ha)}|{(b > hb) - (b < hb)}")
     if words is not None:
         left, right = a in words.edges, b in words.edges
+        tags = words.tags(a, b)
         first = words.word_at(a)
         last = words.word_before(b)
         f += [f"wedge={side}|{left}|{right}", f"fw={side}|{first}", f"lw={last}",
@@ -160,8 +164,7 @@ def features(text: str, start: int, end: int, span: Span | None, side: str, link
               f"ppos={side}|{words.pos_before.get(a, '~')}",
               f"lpos={side}|{words.pos_before.get(b, '~')}",
               f"npos={side}|{words.pos_at.get(b, '~')}",
-              f"tags={side}|{words.tags(a, b)[-12:]}",
-              f"vin={side}|{'-v' in '-' + words.tags(a, b)}"]
+              f"tags={side}|{tags[-12:]}", f"vin={side}|{'-v' in '-' + tags}"]
     return f
 
 
@@ -276,8 +279,7 @@ class SubjectModel:
         self.settings = settings or {}
 
     def score(self, feats: list[str]) -> float:
-        w = self.weights
-        return sum(w.get(f, 0.0) for f in feats)
+        return sum(map(self.weights.get, feats, repeat(0.0)))
 
     def choose(self, ex: Example) -> Span | None:
         scores = [self.score(f) for f in ex.feats]

@@ -104,6 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--pkuseg-model", metavar="DIR",
                     help="segment words with this local spacy-pkuseg model instead of "
                          "characters")
+    sp.add_argument("--fast", action="store_true",
+                    help="entities from the rules the shipped tagger follows and subjects from "
+                         "the ranker alone, no encoder: several times faster, the same entities "
+                         "on every text measured (benchmarks/README.md)")
     sp.add_argument("--engine", choices=("local", "ray"), default="local",
                     help="local: this process (default); ray: Ray Data actors, writing "
                          "Parquet shards under the --out folder, resumable (needs "

@@ -139,7 +139,7 @@ def cmd_tag(args) -> int:
             _discard(outputs)
             return 1
         try:
-            nlp = fazhi.pipeline.load(model, pkuseg_model=args.pkuseg_model)
+            nlp = fazhi.pipeline.load(model, pkuseg_model=args.pkuseg_model, fast=args.fast)
         except (OSError, ValueError) as err:
             print(f"{model}: cannot load the pipeline ({err})", file=sys.stderr)
             _discard(outputs)
@@ -229,7 +229,8 @@ def cmd_tag_ray(args) -> int:
         require_ray()
         result = run(args.paths, out, address=args.address, workers=args.workers,
                      model=args.model, pattern=args.pattern, max_chars=args.max_chars,
-                     batch_size=args.batch_size, pkuseg_model=args.pkuseg_model)
+                     batch_size=args.batch_size, pkuseg_model=args.pkuseg_model,
+                     fast=args.fast)
     except (MissingRay, MissingExtra, ModelError) as err:
         print(err, file=sys.stderr)
         return 2 if not isinstance(err, ModelError) else 1

@@ -57,14 +57,15 @@ class Tagger:
     The rows are fazhi.tables.rows of fazhi.tag.record: those of the single-machine output."""
 
     def __init__(self, model: str | None = None, max_chars: int | None = None,
-                 batch_size: int = 8, threads: int = 1, pkuseg_model: str | None = None):
+                 batch_size: int = 8, threads: int = 1, pkuseg_model: str | None = None,
+                 fast: bool = False):
         import torch
 
         from fazhi.pipeline import load, locate_model
         from fazhi.tag import MAX_CHARS
 
         torch.set_num_threads(threads)  # one core per actor: the pool is the parallelism
-        self.nlp = load(locate_model(model), pkuseg_model=pkuseg_model)
+        self.nlp = load(locate_model(model), pkuseg_model=pkuseg_model, fast=fast)
         self.max_chars = max_chars or MAX_CHARS
         self.nlp.max_length = max(self.nlp.max_length, self.max_chars)
         self.batch_size = batch_size
@@ -155,7 +156,7 @@ class RayRun:
 
 def run(paths, out: str | Path, *, address: str | None = None, workers: int = 2,
         model: str | None = None, pattern: str | None = None, max_chars: int | None = None,
-        batch_size: int = 8, pkuseg_model: str | None = None,
+        batch_size: int = 8, pkuseg_model: str | None = None, fast: bool = False,
         files_per_batch: int | None = None, tagger: type = Tagger) -> RayRun:
     """Tag the reports under `paths` on Ray into the shard folder `out` (see the module's
     docstring). `address`: an existing cluster ("auto", "ray://host:10001" …); without it a
@@ -203,7 +204,7 @@ def run(paths, out: str | Path, *, address: str | None = None, workers: int = 2,
             compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=1,
             fn_constructor_kwargs={
                 "model": model_path, "max_chars": max_chars, "batch_size": batch_size,
-                "pkuseg_model": pkuseg_model})
+                "pkuseg_model": pkuseg_model, "fast": fast})
         for batch in tagged.iter_batches(batch_size=None, batch_format="numpy"):
             rows = table_rows(batch)
             shards.write_shard(out, rows)

@@ -21,11 +21,14 @@ from fazhi.settings import PipelineSettings
 
 class NerComponent:
     """Its settings (windows, batch size, int8) are the component's config; `ner/` holds the
-    trained tagger (`EntityTagger.to_disk`)."""
+    trained tagger (`EntityTagger.to_disk`). `rules_only`: tag with the rules tagger saved
+    beside the encoder and leave the encoder unloaded (`fazhi tag --fast`)."""
 
-    def __init__(self, name: str, window: int, stride: int, batch_size: int, quantize: bool):
+    def __init__(self, name: str, window: int, stride: int, batch_size: int, quantize: bool,
+                 rules_only: bool = False):
         self.name = name
         self.quantize = quantize
+        self.rules_only = rules_only
         self.tagger = EntityTagger(window=window, stride=stride, batch_size=batch_size)
 
     @property
@@ -42,10 +45,17 @@ class NerComponent:
             yield from batch
 
     def set_annotations(self, docs: list[Doc]) -> None:
-        if self.tagger.model is None:
-            raise ValueError(f"{self.name}: no entity model loaded (use from_disk)")
         norms = [normalized(doc) for doc in docs]
-        for doc, norm, spans in zip(docs, norms, self.tagger.predict([n.text for n in norms])):
+        texts = [n.text for n in norms]
+        if self.rules_only:
+            if self.tagger.rules is None:
+                raise ValueError(f"{self.name}: rules_only, but no rules tagger loaded")
+            predicted = [self.tagger.rules.predict(t) for t in texts]
+        elif self.tagger.model is None:
+            raise ValueError(f"{self.name}: no entity model loaded (use from_disk)")
+        else:
+            predicted = self.tagger.predict(texts)
+        for doc, norm, spans in zip(docs, norms, predicted):
             original = [(*norm.to_original(a, b), lab) for a, b, lab in spans]
             ents = char_spans(doc, original)
             # Whitespace trimming can make two spans touch the same token; keep the longer.
@@ -60,8 +70,9 @@ class NerComponent:
         return get_ner_prf(examples)
 
     def to_disk(self, path, exclude=()) -> None:
-        if self.quantize:
-            raise ValueError(f"{self.name}: a quantised model is not saved; save the float one")
+        if self.quantize or self.rules_only:
+            raise ValueError(f"{self.name}: a quantised or rules-only component is not saved; "
+                             f"save the full float one")
         self.tagger.to_disk(Path(path))
 
     def from_disk(self, path, exclude=()) -> NerComponent:
@@ -71,6 +82,14 @@ class NerComponent:
         # the network for half a minute before failing: a missing tagger is said here.
         if not (Path(path) / "config.json").is_file():
             raise FileNotFoundError(f"{path}: no saved entity tagger here (no config.json)")
+        if self.rules_only:
+            if not (Path(path) / "rules.json").is_file():
+                raise FileNotFoundError(f"{path}: rules_only, but the entity tagger was saved "
+                                        f"without its rules tagger (no rules.json)")
+            from fazhi.rules import RuleTagger
+
+            self.tagger.rules = RuleTagger().from_disk(Path(path))
+            return self
 
         # A weights-loading bar for a 20 MB local file is noise in `fazhi tag`'s output.
         shown = hf_logging.is_progress_bar_enabled()
@@ -94,5 +113,5 @@ class NerComponent:
                            "ents_per_type": None},
 )
 def make_ner(nlp: Language, name: str, window: int, stride: int, batch_size: int,
-             quantize: bool) -> NerComponent:
-    return NerComponent(name, window, stride, batch_size, quantize)
+             quantize: bool, rules_only: bool) -> NerComponent:
+    return NerComponent(name, window, stride, batch_size, quantize, rules_only)

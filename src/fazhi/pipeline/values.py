@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from functools import lru_cache
 from pathlib import Path
 
 from spacy.language import Language
@@ -31,6 +32,7 @@ from fazhi.titles import parse_title
 _SURFACE = NormalizerConfig(to_simplified="always", equivalents={})
 
 
+@lru_cache(maxsize=1 << 16)  # a report names the same bodies and laws again and again
 def surface(text: str) -> str:
     return normalize(text, _SURFACE).text
 
