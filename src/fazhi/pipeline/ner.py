@@ -113,5 +113,5 @@ class NerComponent:
                            "ents_per_type": None},
 )
 def make_ner(nlp: Language, name: str, window: int, stride: int, batch_size: int,
-             quantize: bool, rules_only: bool) -> NerComponent:
+             quantize: bool, rules_only: bool = False) -> NerComponent:
     return NerComponent(name, window, stride, batch_size, quantize, rules_only)
