@@ -20,9 +20,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# name → the components' config overrides (`fazhi.pipeline.assemble.FAST` for "fast")
-VARIANTS = {"float": {"ner": {"quantize": False}}, "int8": {"ner": {"quantize": True}},
-            "fast": {"ner": {"rules_only": True}, "values": {"subjects": "learned"}}}
+# name → config overrides in spaCy's dotted form; "fast" is `fazhi tag --fast`'s
+# (`fazhi.pipeline.assemble.FAST`), filled in main().
+VARIANTS = {"float": {"components.ner.quantize": False}, "int8": {"components.ner.quantize": True},
+            "fast": None}
 
 
 def best_median(fn, repeat: int) -> tuple[float, float]:
@@ -54,7 +55,7 @@ def encoder_batches(tagger, texts: list[str]) -> list[dict]:
             for b in range(0, len(rows), tagger.batch_size)]
 
 
-def run_variant(model: str, components: dict, repeat: int, threads: int | None) -> dict:
+def run_variant(model: str, config: dict, repeat: int, threads: int | None) -> dict:
     """One variant in its own process, so that its peak RSS is its own."""
     import spacy
     import torch
@@ -66,7 +67,7 @@ def run_variant(model: str, components: dict, repeat: int, threads: int | None) 
         torch.set_num_threads(threads)
     texts = list(load_texts(ROOT / "corpus").values())
     n_chars = sum(map(len, texts))
-    nlp = spacy.load(model, config={"components": components})
+    nlp = spacy.load(model, config=config)
     docs = list(nlp.pipe(texts))  # warm-up: first calls allocate and pick kernels
 
     best, median = best_median(lambda: list(nlp.pipe(texts)), repeat)
@@ -90,26 +91,23 @@ def run_variant(model: str, components: dict, repeat: int, threads: int | None) 
                        "batch_size": tagger.batch_size, "torch_threads": torch.get_num_threads(),
                        "attention": tagger.model.config._attn_implementation
                        if tagger.model is not None else None}
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    if tagger.model is None:  # --fast: no encoder to time
-        out["encoder"] = out["ner_other_than_encoder_s"] = None
-        return out
+    out["encoder"] = out["ner_other_than_encoder_s"] = None  # --fast: no encoder to time
+    if tagger.model is not None:
+        # The encoder alone: the same windows, already tokenised, no rules or decoding.
+        batches = encoder_batches(tagger, [d._.normalized.text for d in docs])
+        n_tokens = sum(int(b["attention_mask"].sum()) for b in batches)
 
-    # The encoder alone: the same windows, already tokenised, no rules or decoding.
-    batches = encoder_batches(tagger, [d._.normalized.text for d in docs])
-    n_tokens = sum(int(b["attention_mask"].sum()) for b in batches)
+        def encode_all():
+            with torch.inference_mode():
+                for b in batches:
+                    forward(tagger.model, tagger.features, **b)
 
-    def encode_all():
-        with torch.inference_mode():
-            for b in batches:
-                forward(tagger.model, tagger.features, **b)
-
-    encode_all()
-    best, median = best_median(encode_all, repeat)
-    out["encoder"] = {"best_s": best, "median_s": median, "chars_per_s": n_chars / best,
-                      "tokens_per_s": n_tokens / best, "tokens": n_tokens,
-                      "windows": sum(len(b["input_ids"]) for b in batches)}
-    out["ner_other_than_encoder_s"] = components["ner"] - best
+        encode_all()
+        best, median = best_median(encode_all, repeat)
+        out["encoder"] = {"best_s": best, "median_s": median, "chars_per_s": n_chars / best,
+                          "tokens_per_s": n_tokens / best, "tokens": n_tokens,
+                          "windows": sum(len(b["input_ids"]) for b in batches)}
+        out["ner_other_than_encoder_s"] = components["ner"] - best
     # ru_maxrss is KiB on Linux: the peak of this process, model load included.
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
@@ -132,17 +130,18 @@ def main() -> None:
     from fazhi.annotations.schema import read_jsonl
     from fazhi.corpus import load_texts
     from fazhi.evaluation.spans import strict_scores
+    from fazhi.pipeline.assemble import FAST
 
     # spawn, not fork: a fresh interpreter per variant keeps peak memory per variant.
     ctx = multiprocessing.get_context("spawn")
-    overrides = {k: v for k, v in (("window", args.window), ("stride", args.stride),
-                                   ("batch_size", args.batch_size)) if v is not None}
+    overrides = {f"components.ner.{k}": v for k, v in (
+        ("window", args.window), ("stride", args.stride), ("batch_size", args.batch_size))
+        if v is not None}
     results = {}
-    for name, components in VARIANTS.items():
-        components = {**components, "ner": {**overrides, **components["ner"]}}
+    for name, config in VARIANTS.items():
         with ctx.Pool(1) as pool:
             results[name] = pool.apply(run_variant, (
-                args.model, components, args.repeat, args.threads))
+                args.model, {**overrides, **(config or FAST)}, args.repeat, args.threads))
 
     texts = load_texts(ROOT / "corpus")
     gold = {d.doc_id: [(e.start, e.end, e.label) for e in d.entities]
