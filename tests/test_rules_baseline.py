@@ -117,6 +117,11 @@ def test_a_bare_back_reference_to_the_followed_title_is_a_title(untrained):
     assert pred == gold
 
 
+def test_a_title_ending_in_banfa_after_a_verb_is_a_title_not_a_word_ending_in_fa(untrained):
+    pred, gold = tagged(untrained, "出台[REGULATION 深化政务公开促进政策服务工作办法],做好公开服务。", "REGULATION")
+    assert pred == gold
+
+
 def test_asking_for_opinions_is_no_title(untrained):
     pred, _ = tagged(untrained, "起草环节广泛征求基层立法联系点和行业协会意见。", "REGULATION")
     assert pred == set()
@@ -313,6 +318,21 @@ def test_a_list_or_platform_issued_published_or_used_is_a_measure(untrained):
 def test_a_measure_name_does_not_end_inside_a_quotation():
     # with 代办 as a head noun the name would end at 项目审批「帮代办
     assert verb_led_measures("推行项目审批「帮代办」服务。", ["代办"]) == []
+
+
+def test_a_quoted_name_takes_in_the_noun_phrase_after_it_that_training_ends_measures_with():
+    train = [example("推行[MEASURE 「一窗」综合受理],实行[MEASURE 「一门」集中受理]。推行「好差评」。")]
+    tagger = RuleTagger().fit(train)
+    assert tagger.quote_heads == ["受理"]
+    pred, gold = tagged(tagger, "推行[MEASURE 「一网」分类综合受理],办件3200余件。", "MEASURE")
+    assert pred == gold
+
+
+def test_a_quoted_name_keeps_no_tail_that_does_not_reach_the_clause_end_or_holds_a_count():
+    train = [example("推行[MEASURE 「一窗」综合受理],实行[MEASURE 「一门」集中受理]。")]
+    tagger = RuleTagger().fit(train)
+    for text in ("推行「一网」受理提质增效。", "推行「一网」受理1200件。"):
+        assert [text[s:e] for s, e, label in tagger.predict(text) if label == "MEASURE"] == ["「一网」"]
 
 
 def test_a_measure_seen_in_training_is_tagged_wherever_it_recurs():

@@ -164,3 +164,29 @@ HOTLINE = re.compile(rf"(?:全国)?(?<![0-9])12\d{{3}}(?![0-9])[{CJK}]{{0,12}}?(
 def hotlines(text: str) -> list[CharSpan]:
     """A 12xxx service hotline with its name: 12345政务服务便民热线, 全国12315平台."""
     return [(m.start(), m.end(), "MEASURE") for m in HOTLINE.finditer(text)]
+
+
+# A quoted name is often followed by the short noun phrase it names, up to the clause's end:
+# 「一窗」分类综合受理, 「不见面」服务, 「政策云推送」小程序 (the guide: the name and its head noun).
+TAIL = re.compile(rf"[{CJK}A-Za-z]{{1,8}}?(?=[,;。、:,;\n和及与等]|$)")
+TAIL_GENERIC = ("工作",)
+
+
+def quote_tails(text: str, spans: list[CharSpan], heads) -> list[CharSpan]:
+    """Each MEASURE span ending in a quotation, extended over the noun phrase after it when
+    that phrase runs to the end of its clause: 推行「一窗」分类综合受理, → 「一窗」分类综合受理."""
+    out = []
+    headed = {s for s, e, label in spans if label == "MEASURE" and text[e - 1] != "」"}
+    for s, e, label in spans:
+        if label != "MEASURE" or text[e - 1] != "」" or s in headed:
+            continue
+        m = TAIL.match(text, e)
+        if not m or set(m.group()) & FUNCTION_CHARS:
+            continue
+        end = m.end()
+        for g in TAIL_GENERIC:
+            if text.endswith(g, e, end):
+                end -= len(g)
+        if end > e and text.endswith(tuple(heads), e, end):
+            out.append((s, end, "MEASURE"))
+    return out

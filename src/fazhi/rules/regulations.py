@@ -125,7 +125,8 @@ def bracketed_titles(text: str) -> list[CharSpan]:
 
 def law_word_ok(text: str, end: int) -> bool:
     """False for a span ending in 法 that is not a law's name (执法, 习近平法|治思想)."""
-    if text[end - 1] != "法":
+    # 办法 is a kind of document of its own (工作办法), not a law ending in 法
+    if text[end - 1] != "法" or text.endswith("办法", 0, end):
         return True
     return text[end - 2] not in NOT_LAW_BEFORE_FA and (
         end == len(text) or text[end] not in NOT_LAW_AFTER_FA)

@@ -27,6 +27,7 @@ from fazhi.rules.measures import (
     hotlines,
     known_measures,
     practised_quotes,
+    quote_tails,
     quoted_measures,
     verb_led_measures,
 )
@@ -90,6 +91,7 @@ class RuleTagger:
         self.atlas: list[str] = []  # the national place names, when national_places
         self.heads: list[str] = list(BASE_HEADS)
         self.quote_endings: list[str] = []
+        self.quote_heads: list[str] = []
         self.measures: list[str] = list(known_measure_names())  # the nationwide ones kept
         self._index: dict[str, list[str]] | None = None
         self._places: PlaceIndex | None = None
@@ -99,7 +101,8 @@ class RuleTagger:
     # learning
 
     def fit(self, examples: list[GoldReport]) -> RuleTagger:
-        """Gazetteers, units, place names and head nouns from these examples only.
+        """Gazetteers, units, place names and head nouns (also those ending a noun phrase after a
+        quoted name: 「一窗」综合受理) from these examples only.
 
         A learned unit or head noun is kept when the pattern using it alone is right often
         enough on the training text, and a gazetteer surface when it is tagged often enough
@@ -107,6 +110,7 @@ class RuleTagger:
         """
         tagged: dict[str, Counter] = defaultdict(Counter)
         units, places, heads, endings = Counter(), Counter(), Counter(), Counter()
+        tails = Counter()
         for ex in examples:
             for s, e, label in ex.entities:
                 surface = ex.text[s:e]
@@ -121,6 +125,9 @@ class RuleTagger:
                     heads[surface[-2:]] += 1
                 if label == "MEASURE" and re.fullmatch(QUOTED, surface):
                     endings[surface[-2]] += 1
+                if label == "MEASURE" and (q := re.match(rf"(?:{QUOTED})+", surface)) \
+                        and len(surface) - q.end() >= 2:
+                    tails[surface[-2:]] += 1
         self.units = sorted(set(BASE_UNITS) | {
             u for u in units if u in BASE_UNITS or self._precise(
                 examples, "INDICATOR", lambda t, u=u: indicators(t, [u], extras=False))})
@@ -131,6 +138,11 @@ class RuleTagger:
         self.quote_endings = sorted(
             c for c, n in endings.items() if n >= MIN_LEARNED_HEAD - 1 and self._precise(
                 examples, "MEASURE", lambda t, c=c: bare_quotes(t, [c])))
+        # checked on the quotations the measure patterns themselves find, practised or bare
+        self.quote_heads = sorted(
+            h for h, n in tails.items() if n >= MIN_LEARNED_HEAD - 1 and self._precise(
+                examples, "MEASURE", lambda t, h=h: quote_tails(
+                    t, practised_quotes(t) + bare_quotes(t, self.quote_endings), [h])))
         self.places = sorted(set(BASE_PLACES) | set(places))
         if self.national_places:
             from fazhi.places import place_aliases, place_names
@@ -189,6 +201,7 @@ class RuleTagger:
         pattern += practised_quotes(text) + fielded_quotes(text, self.heads)
         pattern += [c[:3] for c in known_measures(text, self.heads, self._measure_index())]
         pattern += hotlines(text)
+        pattern += quote_tails(text, [c[:3] for c in cands] + pattern, self.quote_heads)
         places = self._place_index(text_places(text) | zone_names(text, self._short_places()))
         orgs, blocked = org_names(text, places)
         central = central_bodies(text)
@@ -238,7 +251,8 @@ class RuleTagger:
         data = {"min_precision": self.min_precision, "gazetteer": self.gazetteer,
                 "units": self.units, "places": self.places, "heads": self.heads,
                 "national_places": self.national_places, "atlas": self.atlas,
-                "quote_endings": self.quote_endings, "measures": self.measures}
+                "quote_endings": self.quote_endings, "quote_heads": self.quote_heads,
+                "measures": self.measures}
         path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True),
                         encoding="utf-8")
 
@@ -251,6 +265,7 @@ class RuleTagger:
         self.atlas = data.get("atlas", [])
         self._places = self._shorts = None
         self.quote_endings = data["quote_endings"]
+        self.quote_heads = data.get("quote_heads", [])
         self.measures = data.get("measures", list(known_measure_names()))
         self._index = self._measures = None
         return self
