@@ -186,6 +186,11 @@ def test_central_bodies_are_orgs_without_a_place_to_anchor_on(untrained):
     assert pred == gold
 
 
+def test_short_forms_of_central_bodies_and_the_world_bank_are_orgs(untrained):
+    pred, gold = tagged(untrained, "森林防火工作法获选[ORG 应急部]案例,推进[ORG 世行]新评价研究。", "ORG")
+    assert pred == gold
+
+
 def test_a_body_named_with_a_post_after_it_is_a_person_not_an_org(untrained):
     pred, _ = tagged(untrained, "三、市政府主要负责人履行推进法治建设第一责任人职责情况", "ORG")
     assert pred == set()
