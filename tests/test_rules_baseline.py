@@ -122,6 +122,12 @@ def test_a_title_ending_in_banfa_after_a_verb_is_a_title_not_a_word_ending_in_fa
     assert pred == gold
 
 
+def test_a_units_own_document_named_by_its_bare_level_is_a_title(untrained):
+    pred, gold = tagged(untrained, "严格按照[REGULATION 区权责清单动态管理办法]精神,完成[REGULATION 区社会信用体系建设十四五规划]"
+                        "后评估,征求各县(市)区和市直部门意见。", "REGULATION")
+    assert pred == gold
+
+
 def test_asking_for_opinions_is_no_title(untrained):
     pred, _ = tagged(untrained, "起草环节广泛征求基层立法联系点和行业协会意见。", "REGULATION")
     assert pred == set()

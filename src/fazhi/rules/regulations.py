@@ -258,6 +258,8 @@ def place_led_titles(text: str, places, min_name: int = 4, max_len: int = 40) ->
     spans, i = [], 0
     while i < len(text):
         end = places.chain(text, i)
+        if end == i and _self_reference(text, i, verbs):
+            end = i + 1
         if end == i:
             i += 1
             continue
@@ -267,12 +269,28 @@ def place_led_titles(text: str, places, min_name: int = 4, max_len: int = 40) ->
                 if m.end() - end < min_name or not _title_ends(text, m.end()):
                     continue
                 inner = text[end:m.end()]
-                if not verbs.search(inner) and not any(w in inner for w in NOT_IN_TITLE):
+                # the unit's own documents named by a bare level are plain noun phrases
+                plain = end - i > 1 or not set(inner) & set("的和与及")
+                if plain and not verbs.search(inner) and not any(w in inner for w in NOT_IN_TITLE):
                     close = EDITION.match(text, m.end())
                     spans.append((i, close.end() if close else m.end(), "REGULATION"))
                 break
         i = end
     return spans
+
+
+def _self_reference(text: str, i: int, verbs) -> bool:
+    """A bare level standing for the reporting unit itself at the start of a noun phrase:
+    制定|区…实施方案, 按照|区权责清单动态管理办法 (a district report calls itself 区)."""
+    if text[i] not in UNIT_LEVELS or i + 1 >= len(text) or not is_cjk(text[i + 1]):
+        return False
+    if any(w in text[max(0, i - 12):i] for w in NOT_IN_TITLE):  # 征求…区和市直部门意见
+        return False
+    before = text[i - 1] if i else "\n"
+    if before in ",;。、:\n" or before in FUNCTION_CHARS:
+        return True
+    verb = verbs.match(text, max(0, i - 2))
+    return verb is not None and verb.end() == i
 
 
 def back_references(text: str) -> list[CharSpan]:
