@@ -346,6 +346,21 @@ def test_a_quoted_name_keeps_no_tail_that_does_not_reach_the_clause_end_or_holds
         assert [text[s:e] for s, e, label in tagger.predict(text) if label == "MEASURE"] == ["「一网」"]
 
 
+def test_head_nouns_written_together_after_a_quoted_name_all_belong_to_it(untrained):
+    pred, gold = tagged(untrained, "擦亮[MEASURE 「法治社区」平台品牌],推进工作。", "MEASURE")
+    assert pred == gold
+
+
+def test_a_head_noun_inside_a_bodys_name_or_after_de_with_a_generic_head_names_no_measure(untrained):
+    for text in ("推进市场监管所标准化建设。", "建立齐抓共管的工作机制。"):
+        assert [s for s in untrained.predict(text) if s[2] == "MEASURE"] == []
+
+
+def test_an_inline_heading_ends_the_name_before_it(untrained):
+    pred, _ = tagged(untrained, "(二)全力打造一流营商环境一是加大简政放权力度。", "MEASURE")
+    assert all("一是" not in "(二)全力打造一流营商环境一是加大简政放权力度。"[s:e] for s, e, _ in pred)
+
+
 def test_a_measure_seen_in_training_is_tagged_wherever_it_recurs():
     train = [example("健全[MEASURE 接诉快办]诉求分类处理机制,推动[MEASURE 接诉快办]提质。")]
     pred, gold = tagged(RuleTagger().fit(train), "全市以[MEASURE 接诉快办]为抓手。", "MEASURE")

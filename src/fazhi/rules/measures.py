@@ -30,6 +30,9 @@ GENERIC_BEFORE_HEAD = ("", "工作", "规章", "完善", "管理", "相关", "�
 MAX_NAME = 24
 
 
+BODY_ENDS = tuple("所局站厅院队")
+
+
 MIN_LEARNED_HEAD = 3  # a head noun learned from training must end this many measures
 
 
@@ -55,7 +58,11 @@ def verb_led_measures(text: str, heads, min_len: int = 4) -> list[CharSpan]:
             run, start = run[parties.end():], start + parties.end()
         while run and not ends.search(run):
             run = run[:-1]
-        if len(run) < min_len or generic.fullmatch(run) or "关于" in run:
+        # a head inside a body's name is none: 推进市场监管|所标准化建设
+        if text[start + len(run):start + len(run) + 1] in BODY_ENDS:
+            continue
+        # 建立齐抓共管的工作机制: a generic head after 的 is described, not named
+        if len(run) < min_len or generic.fullmatch(run.split("的")[-1]) or "关于" in run:
             continue
         if run.count("「") != run.count("」"):  # a name does not end inside a quotation
             continue
@@ -76,12 +83,16 @@ def quoted_measures(text: str, heads) -> list[CharSpan]:
     A name followed by a bare 的模式 is only the quotation (采取「一街乡一对策」的模式).
     """
     rx = re.compile(rf"((?:{QUOTED})+)(的?[{CJK}]{{0,8}}?)(?:{alternation(heads)})")
+    head = re.compile(alternation(heads))
     spans = []
     for m in rx.finditer(text):
         if m.group(2) == "的":
             spans.append((m.start(1), m.end(1), "MEASURE"))
         elif "等" not in m.group(2):  # 「云推送」等服务平台: a list, not a name
-            spans.append((m.start(), m.end(), "MEASURE"))
+            end = m.end()
+            while h := head.match(text, end):  # heads written together: 「儒风法韵」普法品牌
+                end = h.end()
+            spans.append((m.start(), end, "MEASURE"))
     return spans
 
 

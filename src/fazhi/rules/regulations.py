@@ -161,7 +161,8 @@ def verb_runs(text: str, verbs, max_len: int, nearest: bool):
 
 
 def _name_run(run: str, start: int):
-    run = run.split("等")[0]
+    # 等 ends a name, and so does an inline heading (打造一流营商环境|一是加大简政放权力度)
+    run = re.split(r"等|[一二三四五六七八九十]是", run)[0]
     for rx in (ATTRIBUTE, LEADING_COUNT, SCOPE):
         if (m := rx.match(run)) and m.end() < len(run):
             run, start = run[m.end():], start + m.end()
