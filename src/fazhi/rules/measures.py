@@ -179,7 +179,7 @@ def hotlines(text: str) -> list[CharSpan]:
 
 # A quoted name is often followed by the short noun phrase it names, up to the clause's end:
 # 「一窗」分类综合受理, 「不见面」服务, 「政策云推送」小程序 (the guide: the name and its head noun).
-TAIL = re.compile(rf"[{CJK}A-Za-z]{{1,8}}?(?=[,;。、:,;\n和及与等]|$)")
+TAIL = re.compile(rf"[{CJK}A-Za-z]{{1,8}}?(?=[,;。、:\n和及与等]|$)")
 TAIL_GENERIC = ("工作",)
 
 

@@ -252,7 +252,8 @@ def place_led_titles(text: str, places, min_name: int = 4, max_len: int = 40) ->
     verb the other patterns know: 严格执行浙江省行政规范性文件管理办法, 启动石家庄市安全生产条例
     修订. The title runs from a chain of place names to the first title kind that ends the
     noun phrase, with no verb in between (石家庄市司法局启动… is no title); never a 法, which
-    only the national legislature makes. `places`: a `PlaceIndex`."""
+    only the national legislature makes. A bare level opening a noun phrase stands for the
+    reporting unit (按照区权责清单动态管理办法). `places`: a `PlaceIndex`."""
     kinds = re.compile(alternation(k for k in LAW_SUFFIXES if k != "法"))
     verbs = re.compile(alternation(REGULATION_VERBS + CLAUSE_VERBS))
     name = re.compile(rf"(?:{NAME_TOKEN}){{{min_name},{max_len}}}")
