@@ -82,8 +82,9 @@ def quoted_measures(text: str, heads) -> list[CharSpan]:
 
     A name followed by a bare 的模式 is only the quotation (采取「一街乡一对策」的模式).
     """
-    rx = re.compile(rf"((?:{QUOTED})+)(的?[{CJK}]{{0,8}}?)(?:{alternation(heads)})")
-    head = re.compile(alternation(heads))
+    head_rx = alternation(heads)
+    rx = re.compile(rf"((?:{QUOTED})+)(的?[{CJK}]{{0,8}}?)(?:{head_rx})")
+    head = re.compile(head_rx)
     spans = []
     for m in rx.finditer(text):
         if m.group(2) == "的":

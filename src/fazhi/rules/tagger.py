@@ -138,11 +138,13 @@ class RuleTagger:
         self.quote_endings = sorted(
             c for c, n in endings.items() if n >= MIN_LEARNED_HEAD - 1 and self._precise(
                 examples, "MEASURE", lambda t, c=c: bare_quotes(t, [c])))
-        # checked on the quotations the measure patterns themselves find, practised or bare
+        # checked on the quotations the measure patterns themselves find, practised or bare,
+        # found once per text rather than once per candidate head
+        quotes = {ex.text: practised_quotes(ex.text) + bare_quotes(ex.text, self.quote_endings)
+                  for ex in examples}
         self.quote_heads = sorted(
             h for h, n in tails.items() if n >= MIN_LEARNED_HEAD - 1 and self._precise(
-                examples, "MEASURE", lambda t, h=h: quote_tails(
-                    t, practised_quotes(t) + bare_quotes(t, self.quote_endings), [h])))
+                examples, "MEASURE", lambda t, h=h: quote_tails(t, quotes[t], [h])))
         self.places = sorted(set(BASE_PLACES) | set(places))
         if self.national_places:
             from fazhi.places import place_aliases, place_names
